@@ -2,8 +2,11 @@
 
 Modules:
 
+- `bootwm.generate`: One constrained decoding loop for both dynamics models: exactly `n` image codes for the FDM, text up to `<eos>` for the IDM; batched, with the prompt prefix computed once and shared by K samples (KV cache).
+- `bootwm.importance`: Recognition weights (paper Eq. 2): which target image tokens the world model should learn from, and how those weights are normalised.
 - `bootwm.tokenizers`: The image tokenizer interface (pixels <-> codes, plus the pre-quantisation features Eq. 2 needs) and the exact grid tokenizer of the toy world.
 - `bootwm.toyworld`: A built-in world with exact ground truth: seeded scenes of unique objects, language actions with paraphrases and a parser back to the canonical action, a renderer, "videos", and the oracle.
+- `bootwm.train`: Datasets of IDM and FDM examples, a collator with label masks and weights, the weighted loss of Eq. 2, and the training glue: hooks on transformers' `Trainer`, no loop of our own.
 - `bootwm.vlm`: `UnifiedVLM`: a causal LM, a text tokenizer and an image tokenizer as one object, with the IDM and FDM sequence templates, saved and loaded as one directory, with LoRA and 4-bit QLoRA as options."""
 
 __version__ = "0.1.0"
