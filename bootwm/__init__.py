@@ -2,8 +2,10 @@
 
 Modules:
 
+- `bootwm.bootstrap`: Weak supervision from unlabelled pairs (paper Eq. 1): the IDM labels frame pairs, the labels are filtered by stratified top-k (Algorithm 1), and the kept pairs join the labelled data to train the FDM.
 - `bootwm.generate`: One constrained decoding loop for both dynamics models: exactly `n` image codes for the FDM, text up to `<eos>` for the IDM; batched, with the prompt prefix computed once and shared by K samples (KV cache).
 - `bootwm.importance`: Recognition weights (paper Eq. 2): which target image tokens the world model should learn from, and how those weights are normalised.
+- `bootwm.search`: Verification at inference (paper Eq. 3): sample K candidate next images from the FDM as one batch, score each with the IDM's likelihood of the given action as one batch, keep the best.
 - `bootwm.tokenizers`: The image tokenizer interface (pixels <-> codes, plus the pre-quantisation features Eq. 2 needs) and the exact grid tokenizer of the toy world.
 - `bootwm.toyworld`: A built-in world with exact ground truth: seeded scenes of unique objects, language actions with paraphrases and a parser back to the canonical action, a renderer, "videos", and the oracle.
 - `bootwm.train`: Datasets of IDM and FDM examples, a collator with label masks and weights, the weighted loss of Eq. 2, and the training glue: hooks on transformers' `Trainer`, no loop of our own.

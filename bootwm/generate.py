@@ -40,7 +40,7 @@ def pick(logits, temperature:float=1.0, top_k:int|None=None, top_p:float|None=No
         logits = logits.masked_fill(drop.scatter(-1, idx, drop), float('-inf'))
     return torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
 
-# %% ../nbs/03a_generate.ipynb #814f7c7c
+# %% ../nbs/03a_generate.ipynb #89da0d22
 @dataclass
 class Generation:
     ids: torch.LongTensor        # [B*k, T] new tokens (pad after a stop)
@@ -62,8 +62,8 @@ def generate(vlm, prompts:list[list[int]], max_new:int, allowed=None, k:int=1, s
         last, pos, mask = (t.repeat_interleave(k, 0) for t in (last, pos, mask))
     out, lps, real, live = [], [], [], torch.ones(len(last), dtype=torch.bool, device=dev)
     for t in range(max_new):
-        logp = constrain(last, allowed).log_softmax(-1)
-        tok = pick(logp, temperature, top_k, top_p, generator)
+        logp = last.log_softmax(-1)
+        tok = pick(constrain(logp, allowed), temperature, top_k, top_p, generator)
         out.append(torch.where(live, tok, pad)); lps.append(torch.where(live, logp.gather(-1, tok[:, None])[:, 0], 0.))
         real.append(live.clone())
         if stop is not None: live = live & (tok != stop)

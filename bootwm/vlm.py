@@ -18,7 +18,7 @@ from .tokenizers import ImageTokenizer, GridTokenizer
 # %% auto #0
 __all__ = ['LORA_TARGETS', 'Backend', 'word_tokenizer', 'UnifiedVLM', 'tiny_vlm', 'get_quantization_config', 'get_peft_config']
 
-# %% ../nbs/03_vlm.ipynb #347cbebc
+# %% ../nbs/03_vlm.ipynb #cbacafe9
 @dataclass
 class Backend:
     "Token layout of a model family: image code `c` is token `image_offset + c`"
@@ -32,7 +32,9 @@ class Backend:
     def image_ids(self, codes) -> torch.Tensor: return torch.as_tensor(codes).long() + self.image_offset
     def codes(self, ids) -> torch.Tensor: return torch.as_tensor(ids).long() - self.image_offset
     @property
-    def image_range(self): return (self.image_offset, self.image_offset + self.n_codes)
+    def image_range(self): return (self.image_offset, self.image_offset + self.n_codes)   # token ids of image codes
+    @property
+    def text_range(self): return (0, self.image_offset)                                  # token ids an IDM may write
     def logits(self, model, **kw):
         "Next-token logits over the whole vocabulary (image tokens unmasked) and the KV cache"
         out = model(**kw); return out.logits, out.past_key_values
