@@ -3,6 +3,7 @@
 Modules:
 
 - `bootwm.bootstrap`: Weak supervision from unlabelled pairs (paper Eq. 1): the IDM labels frame pairs, the labels are filtered by stratified top-k (Algorithm 1), and the kept pairs join the labelled data to train the FDM.
+- `bootwm.cli`: The `bootwm` command: one sub-command per job, each a fastcore `call_parse` function that a notebook can also call directly.
 - `bootwm.evaluate`: Grading world models and dynamics models: the toy world's oracle metrics (editing success ES, minimal editing ME, score = 10 min(ES, ME), exact match), the Copy baseline, and IDM text metrics.
 - `bootwm.generate`: One constrained decoding loop for both dynamics models: exactly `n` image codes for the FDM, text up to `<eos>` for the IDM; batched, with the prompt prefix computed once and shared by K samples (KV cache).
 - `bootwm.importance`: Recognition weights (paper Eq. 2): which target image tokens the world model should learn from, and how those weights are normalised.

@@ -131,17 +131,19 @@ def apply(scene:np.ndarray, a:Action, cfg:WorldConfig=WorldConfig()) -> np.ndarr
     else: raise InvalidAction(f'{a}: unknown kind {a.kind!r}; expected one of {KINDS}')
     return out
 
-# %% ../nbs/01_toyworld.ipynb #40fbf34d
+# %% ../nbs/01_toyworld.ipynb #238b358b
+def _inside(scene, r, c): return 0 <= r < scene.shape[0] and 0 <= c < scene.shape[1] and not scene[r, c]
+
 def valid_actions(scene, cfg:WorldConfig=WorldConfig()) -> list[Action]:
-    "Every action that `apply` accepts in `scene`"
-    objs = list(objects(scene))
-    cands = [Action('move', o, d) for o in objs for d in DIRS] + [Action('remove', o) for o in objs]
-    cands += [Action('add', o, rel, ref) for o in ALL_OBJS for rel in RELS for ref in objs]
-    cands += [Action('recolour', o, col) for o in objs for col in COLOURS]
-    def ok(a):
-        try: apply(scene, a, cfg); return True
-        except InvalidAction: return False
-    return [a for a in cands if ok(a)]
+    "Every action that `apply` accepts in `scene` (enumerated directly; `apply` stays the authority)"
+    objs = objects(scene); n = len(objs)
+    out = [Action('move', o, d) for o, (r, c) in objs.items() for d, (dr, dc) in DIRS.items() if _inside(scene, r+dr, c+dc)]
+    if n > cfg.min_objects: out += [Action('remove', o) for o in objs]
+    if n < cfg.max_objects:
+        out += [Action('add', o, rel, ref) for o in ALL_OBJS if o not in objs for rel, (dr, dc) in RELS.items()
+                for ref, (r, c) in objs.items() if _inside(scene, r+dr, c+dc)]
+    out += [Action('recolour', o, col) for o in objs for col in COLOURS if col != o.colour and Obj(col, o.shape) not in objs]
+    return out
 
 def random_action(scene, rng:np.random.Generator, cfg:WorldConfig=WorldConfig()) -> Action:
     "A valid action, kind chosen uniformly among the kinds possible in `scene`"
