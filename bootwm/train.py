@@ -88,8 +88,9 @@ def weighted_ce(logits, labels, weights=None):
     w = mask.float() if weights is None else weights[:, 1:] * mask
     return (ce * w).sum() / mask.sum().clamp_min(1)
 
-# %% ../nbs/05_train.ipynb #9525aadf
+# %% ../nbs/05_train.ipynb #36bb55d9
 from transformers import Trainer, TrainingArguments, TrainerCallback
+from transformers.trainer_callback import PrinterCallback
 
 class DynamicsTrainer(Trainer):
     "A `Trainer` whose loss is Eq. 2's weighted likelihood (plain likelihood without weights)"
@@ -110,14 +111,14 @@ class EvalCallback(TrainerCallback):
         if state.global_step % self.every == 0: self._eval(state)
     def on_train_end(self, args, state, control, **kw): self._eval(state)
 
-# %% ../nbs/05_train.ipynb #10df631a
+# %% ../nbs/05_train.ipynb #1a47a431
 def training_args(cfg:TrainConfig, output_dir, progress:bool=True) -> TrainingArguments:
     "transformers `TrainingArguments` for a `TrainConfig`"
     return TrainingArguments(output_dir=str(output_dir), max_steps=cfg.steps, per_device_train_batch_size=cfg.batch_size,
         learning_rate=cfg.lr, lr_scheduler_type=cfg.scheduler, warmup_steps=cfg.warmup, weight_decay=cfg.weight_decay,
         logging_steps=cfg.log_every, save_strategy='steps' if cfg.save_every else 'no', save_steps=cfg.save_every or 500,
         report_to='none', remove_unused_columns=False, disable_tqdm=not progress, seed=cfg.seed, bf16=cfg.bf16,
-        gradient_checkpointing=cfg.gradient_checkpointing, dataloader_pin_memory=False, use_cpu=not torch.cuda.is_available())
+        activation_checkpointing=cfg.gradient_checkpointing, dataloader_pin_memory=False, use_cpu=not torch.cuda.is_available())
 
 @dataclass
 class TrainResult:
@@ -137,6 +138,7 @@ def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), outpu
     cbs = [EvalCallback(vlm, eval_fn, eval_every)] if eval_fn else []
     trainer = DynamicsTrainer(vlm, args=training_args(cfg, output_dir, progress), train_dataset=examples,
                               data_collator=lambda b: collate(b, vlm.sp['pad']), callbacks=cbs)
+    if not progress: trainer.remove_callback(PrinterCallback)      # quiet: no log lines on stdout either
     resume = cfg.save_every > 0 and any(Path(output_dir).glob('checkpoint-*'))
     trainer.train(resume_from_checkpoint=resume or None)
     vlm.model.eval()

@@ -66,21 +66,21 @@ class UnifiedVLM:
         return [self.sp['boi'], *self.backend.image_ids(codes).tolist(), self.sp['eoi']]
     def __repr__(self): return f'UnifiedVLM({self.backend.name}, {self.model.num_parameters():,} params, {self.n_tokens} tokens/image)'
 
-# %% ../nbs/03_vlm.ipynb #e52510f6
-def tiny_vlm(world=None, hidden:int=64, layers:int=2, heads:int=4, seed:int=0, attn:str='eager') -> UnifiedVLM:
-    "A randomly initialised `UnifiedVLM` for the toy world"
+# %% ../nbs/03_vlm.ipynb #9520747c
+def tiny_vlm(world=None, hidden:int=64, layers:int=2, heads:int=4, seed:int=0, attn:str='eager', **kw) -> UnifiedVLM:
+    "A randomly initialised `UnifiedVLM` for the toy world (`kw` go to `LlamaConfig`)"
     from transformers import LlamaConfig, LlamaForCausalLM
     from bootwm.toyworld import vocabulary
     tok, itok = word_tokenizer(vocabulary()), GridTokenizer.for_world(world)
     cfg = LlamaConfig(vocab_size=len(tok)+itok.n_codes, hidden_size=hidden, intermediate_size=2*hidden,
                       num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads,
                       max_position_embeddings=4*itok.n_tokens+64, tie_word_embeddings=False,
-                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, **kw)
     cfg._attn_implementation = attn
     torch.manual_seed(seed)
     return UnifiedVLM(LlamaForCausalLM(cfg).eval(), tok, itok, Backend('tiny', len(tok), itok.n_codes))
 
-# %% ../nbs/03_vlm.ipynb #92917068
+# %% ../nbs/03_vlm.ipynb #7824f156
 @patch
 def idm_example(self:UnifiedVLM, src_codes, tgt_codes, action:str|None=None) -> dict:
     "IDM sequence `<bos> src tgt action <eos>`, labels on the action"
@@ -91,8 +91,8 @@ def idm_example(self:UnifiedVLM, src_codes, tgt_codes, action:str|None=None) -> 
 
 @patch
 def fdm_example(self:UnifiedVLM, src_codes, action:str, tgt_codes=None, weights=None) -> dict:
-    "FDM sequence `<bos> src action <boi> tgt <eoi>`, labels (and weights) on the target codes"
-    prompt = [self.sp['bos'], *self.image_ids(src_codes), *self.text_ids(action), self.sp['boi']]
+    "FDM sequence `<bos> action src <boi> tgt <eoi>`, labels (and weights) on the target codes"
+    prompt = [self.sp['bos'], *self.text_ids(action), *self.image_ids(src_codes), self.sp['boi']]
     if tgt_codes is None: return dict(input_ids=prompt)
     tgt = self.backend.image_ids(tgt_codes).tolist()
     w = [1.0]*len(tgt) if weights is None else torch.as_tensor(weights, dtype=torch.float).tolist()

@@ -1,0 +1,28 @@
+"`bootwm demo --quick` end to end, as CI and a user run it: results.json holds the four experiments."
+import json, subprocess, sys
+from pathlib import Path
+
+BOOTWM = str(Path(sys.executable).parent/'bootwm')
+
+def test_demo_quick(tmp_path):
+    out = tmp_path/'demo'
+    r = subprocess.run([BOOTWM, 'demo', '--quick', '--quiet', '--out', str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((out/'results.json').read_text())
+    c = res['claims']
+    assert set(c) == {'i', 'ii', 'iii', 'iv'}
+    assert {'idm_accuracy', 'fdm_exact', 'idm_curve', 'fdm_curve'} <= set(c['i'])
+    assert {'fdm-labelled', 'fdm-idm', 'fdm-oracle', 'copy'} <= set(c['ii'])
+    assert c['ii']['copy']['score']['mean'] == 0                      # Copy scores 0
+    assert set(c['iii']['fdm-labelled']) >= {'es', 'me', 'score'}
+    assert sorted(c['iv']['idm'], key=int)[-1] in ('4', 4) and set(c['iv']) >= {'idm', 'random', 'oracle'}
+    assert len(c['i']['idm_accuracy']['values']) == 3                 # three seeds
+    for k in ('i', 'ii', 'iii', 'iv'): assert f'({k})' in (out/'report.md').read_text()
+    assert (out/'gallery_0.png').stat().st_size > 1000
+    # a finished demo is never overwritten without being asked
+    r2 = subprocess.run([BOOTWM, 'demo', '--quick', '--quiet', '--out', str(out)], capture_output=True, text=True)
+    assert r2.returncode == 2 and 'overwrite' in r2.stderr
+
+def test_bad_command():
+    r = subprocess.run([BOOTWM, 'frobnicate'], capture_output=True, text=True)
+    assert r.returncode == 2 and 'usage: bootwm' in r.stdout
