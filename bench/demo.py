@@ -6,6 +6,7 @@ or `bash run.sh demo` has set up .venv):
 
     .venv/bin/python bench/demo.py --quick          # the CI variant
     .venv/bin/python bench/demo.py                  # the full demo
+    .venv/bin/python bench/demo.py --out docs/demo  # the full demo, kept as the example report
 """
 import os, subprocess, sys, tempfile, time, json
 from pathlib import Path
@@ -27,7 +28,7 @@ def tree_rss(pid) -> int:
 
 def main():
     quick = '--quick' in sys.argv
-    out = Path(tempfile.mkdtemp())/'demo'
+    out = Path(sys.argv[sys.argv.index('--out')+1]) if '--out' in sys.argv else Path(tempfile.mkdtemp())/'demo'
     cmd = [str(Path(sys.executable).parent/'bootwm'), 'demo', '--out', str(out), '--quiet'] + (['--quick'] if quick else [])
     t0, peak = time.time(), 0
     p = subprocess.Popen(cmd)

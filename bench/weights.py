@@ -36,7 +36,7 @@ def main():
     seeds = int(args[args.index('--seeds')+1]) if '--seeds' in args else 3
     kw = dict(steps=int(args[args.index('--steps')+1])) if '--steps' in args else {}
     cfg = DemoConfig(**kw); tmp = Path(tempfile.mkdtemp())
-    roots = [write_dataset(tmp/f's{s}', seed=1000+s, n_labelled=cfg.n_labelled, n_videos=1, video_len=1, n_test=cfg.n_test) and tmp/f's{s}'
+    roots = [write_dataset(tmp/f's{s}', seed=1000+s, n_labelled=cfg.n_labelled, n_videos=1, video_len=1, n_test=cfg.n_test, cfg=cfg.world) and tmp/f's{s}'
              for s in range(seeds)]
     t = time.time()
     with ProcessPoolExecutor(cfg.workers, mp_context=get_context('spawn')) as ex:
