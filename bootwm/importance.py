@@ -14,19 +14,19 @@ from .core import BootwmError
 # %% auto #0
 __all__ = ['NORMS', 'WeightConfig', 'token_weights', 'image_weights']
 
-# %% ../nbs/04_importance.ipynb #becaf782
+# %% ../nbs/04_importance.ipynb #9eef8e7f
 NORMS = ('none', 'raw', 'mean1')
 
 @dataclass
 class WeightConfig:
     norm: str = 'mean1'    # one of NORMS: 'none' = plain likelihood, 'raw' = Eq. 2 as written, 'mean1' = floored, mean one
-    floor: float = 0.1     # 'mean1' only: weight of an unchanged token relative to the most changed one
+    floor: float = 0.3     # 'mean1' only: weight of an unchanged token relative to the most changed one
     def __post_init__(self):
         if self.norm not in NORMS: raise BootwmError(f'WeightConfig.norm={self.norm!r}: expected one of {NORMS}')
         if not 0 <= self.floor <= 1: raise BootwmError(f'WeightConfig.floor={self.floor}: expected a value in [0, 1]')
 
-# %% ../nbs/04_importance.ipynb #f888bcbc
-def token_weights(z_src, z_tgt, norm:str='mean1', floor:float=0.1) -> torch.Tensor:
+# %% ../nbs/04_importance.ipynb #dd766e8f
+def token_weights(z_src, z_tgt, norm:str='mean1', floor:float=0.3) -> torch.Tensor:
     "Per-token weights `[B, n]` from pre-quantisation features `[B, n, d]` of sources and targets (Eq. 2)"
     WeightConfig(norm, floor)
     d = ((z_src.float() - z_tgt.float())**2).sum(-1)
@@ -35,7 +35,7 @@ def token_weights(z_src, z_tgt, norm:str='mean1', floor:float=0.1) -> torch.Tens
     w = (d / d.amax(-1, keepdim=True).clamp_min(1e-12)).clamp_min(floor)
     return w / w.mean(-1, keepdim=True).clamp_min(1e-12)
 
-# %% ../nbs/04_importance.ipynb #28485df5
-def image_weights(image_tokenizer, srcs, tgts, norm:str='mean1', floor:float=0.1) -> torch.Tensor:
+# %% ../nbs/04_importance.ipynb #84356b23
+def image_weights(image_tokenizer, srcs, tgts, norm:str='mean1', floor:float=0.3) -> torch.Tensor:
     "Eq. 2 weights `[B, n_tokens]` of the target images `tgts` given sources `srcs`"
     return token_weights(image_tokenizer.features(srcs), image_tokenizer.features(tgts), norm, floor)

@@ -18,7 +18,7 @@ from .importance import WeightConfig, token_weights
 __all__ = ['TASKS', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'weighted_ce', 'DynamicsTrainer', 'EvalCallback',
            'training_args', 'TrainResult', 'train']
 
-# %% ../nbs/05_train.ipynb #9f802630
+# %% ../nbs/05_train.ipynb #80aa29c7
 TASKS = ('idm', 'fdm')
 
 @dataclass
@@ -31,7 +31,7 @@ class TrainConfig:
     scheduler: str = 'cosine'
     weight_decay: float = 0.0
     norm: str = 'mean1'          # Eq. 2 weight normalisation (FDM only), see `bootwm.importance`
-    floor: float = 0.1           # Eq. 2 weight floor for 'mean1'
+    floor: float = 0.3           # Eq. 2 weight floor for 'mean1'
     lora_r: int = 0              # 0: train all weights; >0: LoRA of this rank
     lora_alpha: int = 32
     lora_dropout: float = 0.05
@@ -47,7 +47,7 @@ class TrainConfig:
         if self.lr <= 0: raise BootwmError(f'TrainConfig.lr={self.lr}: must be positive')
         WeightConfig(self.norm, self.floor)
 
-# %% ../nbs/05_train.ipynb #0ec8a124
+# %% ../nbs/05_train.ipynb #9c405da9
 def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
     "Codes and features of each distinct image path"
     paths = list(dict.fromkeys(map(str, paths))); out = {}
@@ -58,7 +58,7 @@ def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
         out.update({p: (c, f) for p, c, f in zip(b, codes, z)})
     return out
 
-def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.1) -> list[dict]:
+def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.3) -> list[dict]:
     "IDM or FDM training examples from labelled transitions (image paths relative to `root`)"
     bad = [r.id for r in rows if not r.action or not r.tgt]
     if bad: raise BootwmError(f'{len(bad)} transition(s) lack an action or a target, e.g. ids {bad[:5]}')

@@ -26,8 +26,8 @@ def fig_png(fig) -> bytes:
     "PNG bytes of a matplotlib figure"
     buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight'); return buf.getvalue()
 
-# %% ../nbs/09_widgets.ipynb #1a00032a
-def importance_figure(image_tokenizer, src, tgt, norm:str='mean1', floor:float=0.1, title:str=''):
+# %% ../nbs/09_widgets.ipynb #2bcaa1a4
+def importance_figure(image_tokenizer, src, tgt, norm:str='mean1', floor:float=0.3, title:str=''):
     "Figure of source, target and their Eq. 2 weights on the token grid; returns `(fig, weights)`"
     w = image_weights(image_tokenizer, [src], [tgt], norm, floor)[0]
     fig = Figure(figsize=(7.5, 2.6)); a_src, a_tgt, a_w = fig.subplots(1, 3)
@@ -38,14 +38,14 @@ def importance_figure(image_tokenizer, src, tgt, norm:str='mean1', floor:float=0
     if title: fig.suptitle(title, fontsize=9)
     return fig, w
 
-# %% ../nbs/09_widgets.ipynb #109cc299
+# %% ../nbs/09_widgets.ipynb #3cbf79c3
 class ImportanceMap:
     "Eq. 2 weights of `pairs` of (src, tgt) images, with controls for pair, `norm` and `floor`"
     def __init__(self, image_tokenizer, pairs, actions=None):
         self.image_tokenizer, self.pairs, self.actions = image_tokenizer, list(pairs), actions
         self.index = W.IntSlider(0, min=0, max=len(self.pairs)-1, description='pair')
         self.norm = W.Dropdown(options=NORMS, value='mean1', description='norm')
-        self.floor = W.FloatSlider(0.1, min=0, max=1, step=0.05, description='floor')
+        self.floor = W.FloatSlider(0.3, min=0, max=1, step=0.05, description='floor')
         self.image = W.Image(format='png')
         self.widget = W.VBox([W.HBox([self.index, self.norm, self.floor]), self.image])
         for c in (self.index, self.norm, self.floor): c.observe(lambda _: self.redraw(), 'value')
