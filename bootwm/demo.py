@@ -102,7 +102,7 @@ def run_fdm(cfg:DemoConfig, seed:int, name:str, root, out) -> dict:
     if idm: fdm.save_pretrained(out/'fdm-idm', overwrite=True)
     return dict(test=ev, curve=res.evals, loss=_losses(res), n_train=len(lab) + len(kept), train_seconds=secs)
 
-# %% ../nbs/10_demo.ipynb #13f9200e
+# %% ../nbs/10_demo.ipynb #efe3d724
 def _job(cfg_d:dict, seed:int, name:str, out) -> dict:
     cfg, out = DemoConfig(**cfg_d), Path(out)/'runs'/f's{seed}'
     res_path = out/f'{name}.json'
@@ -113,7 +113,10 @@ def _job(cfg_d:dict, seed:int, name:str, out) -> dict:
     tmp = res_path.with_suffix('.tmp'); tmp.write_text(json.dumps(r)); tmp.replace(res_path)
     return json.loads(res_path.read_text())   # the same (JSON) form whether fresh or resumed
 
-def _worker_init(): torch.set_num_threads(1)
+def _worker_init():
+    "One thread per worker; no per-save progress bars from transformers in the workers"
+    from transformers.utils import logging
+    torch.set_num_threads(1); logging.disable_progress_bar()
 
 def run_all(cfg:DemoConfig, out, progress:bool=True) -> dict:
     "Every run of every seed; returns {(seed, run): result}"
@@ -261,10 +264,12 @@ def write_report(claims:dict, cfg:DemoConfig, plots:list, gal:list, out, seconds
     L += [f'![]({g})' for g in gal]
     p = Path(out)/'report.md'; p.write_text('\n'.join(L) + '\n'); return p
 
-# %% ../nbs/10_demo.ipynb #7f3bd306
+# %% ../nbs/10_demo.ipynb #3e921cd3
 def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bool=True, **kw) -> dict:
     "Run the four-claim experiment on the toy world; write report.md, plots, gallery and results.json under `out`"
     cfg, out, t0 = DemoConfig(**{**(QUICK if quick else {}), **kw}), Path(out), time.time()
+    if not progress:
+        from transformers.utils import logging; logging.disable_progress_bar()
     if overwrite and out.exists(): shutil.rmtree(out)
     check_new(out/'results.json')
     out.mkdir(parents=True, exist_ok=True)
