@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['BootwmError', 'Transition', 'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'resolve',
-           'seed_everything']
+__all__ = ['BootwmError', 'Transition', 'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail',
+           'resolve', 'registrable', 'seed_everything']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
@@ -83,11 +83,26 @@ def write_manifest(path, rows, overwrite=False):
     append_manifest(path, rows)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #98da52d5
+def repair_tail(path) -> int:
+    "Cut a partial last line from a JSONL file; returns the number of bytes removed"
+    path = Path(path)
+    data = path.read_bytes() if path.exists() else b''
+    if not data or data.endswith(b'\n'): return 0
+    keep = data.rfind(b'\n') + 1
+    with open(path, 'r+b') as f: f.truncate(keep)
+    return len(data) - keep
+
 # %% ../nbs/00_core.ipynb #65d02267
 def resolve(path, root) -> Path:
     "`path` made absolute against the manifest folder `root`"
     p = Path(path)
     return p if p.is_absolute() else Path(root)/p
+
+# %% ../nbs/00_core.ipynb #023d4a2a
+def registrable(cls, base) -> bool:
+    "Whether subclass `cls` of `base` should enter `base`'s registry"
+    return cls.__module__ != '__main__' or base.__module__ == '__main__'
 
 # %% ../nbs/00_core.ipynb #405e6a9a
 def seed_everything(seed:int):
