@@ -16,7 +16,7 @@ from .generate import generate
 from .train import encode_paths
 
 # %% auto #0
-__all__ = ['first_word', 'annotate_batch', 'annotate', 'stratified_topk']
+__all__ = ['first_word', 'annotate_batch', 'annotate', 'stratified_topk', 'parse_mix', 'mix']
 
 # %% ../nbs/06_bootstrap.ipynb #e6e9e4f9
 def first_word(text:str) -> str:
@@ -61,4 +61,32 @@ def stratified_topk(rows:list[Transition], k:int, key=lambda r: r.cls) -> list[T
             if len(out) == k: break
             if (r := next(q, None)) is not None: out.append(r); nxt.append(q)
         queues = nxt
+    return out
+
+# %% ../nbs/06_bootstrap.ipynb #443a7014
+def parse_mix(spec:str):
+    "`'path:weight'` (weight defaults to 1) as `(Path, float)`"
+    path, _, w = str(spec).rpartition(':') if ':' in str(spec) else (spec, '', '1')
+    try: w = float(w)
+    except ValueError: raise BootwmError(f'mixture spec {spec!r}: weight {w!r} is not a number') from None
+    if w < 0: raise BootwmError(f'mixture spec {spec!r}: weight must be >= 0')
+    return Path(path), w
+
+def mix(specs:list[str], n:int|None=None, seed:int=0) -> list[Transition]:
+    "Rows drawn from manifests at the given weights (`['a.jsonl:2', 'b.jsonl:1']`)"
+    import numpy as np
+    from dataclasses import replace
+    parts = [(p, w, read_manifest(p)) for p, w in map(parse_mix, specs)]
+    total_w, n = sum(w for _, w, _ in parts), n or sum(len(rows) for _, _, rows in parts)
+    if total_w <= 0: raise BootwmError(f'mixture {specs}: weights sum to 0')
+    rng, out = np.random.default_rng(seed), []
+    names = [f'{p.parent.name}/{p.stem}' for p, _, _ in parts]
+    names = [nm if names.count(nm) == 1 else f'{nm}#{i}' for i, nm in enumerate(names)]
+    for (p, w, rows), name in zip(parts, names):
+        k = round(n * w / total_w)
+        if k and not rows: raise BootwmError(f'{p}: empty manifest asked for {k} rows')
+        idx = rng.permutation(len(rows))[:k] if k <= len(rows) else rng.integers(len(rows), size=k)
+        ab = lambda x: None if x is None else str(resolve(x, p.parent).resolve())
+        out += [replace(rows[i], id=f'{name}/{rows[i].id}' + (f'#{j}' if k > len(rows) else ''), src=ab(rows[i].src), tgt=ab(rows[i].tgt))
+                for j, i in enumerate(idx)]
     return out

@@ -13,7 +13,7 @@ from fastcore.script import call_parse, parse_cli
 from .core import BootwmError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'main']
+__all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix', 'main']
 
 # %% ../nbs/11_cli.ipynb #02851441
 @call_parse
@@ -46,8 +46,53 @@ def bootwm_toyworld(out:str,              # folder to write into
     ps = write_dataset(out, seed, n_labelled, n_videos, video_len, n_test, WorldConfig(grid=grid), overwrite)
     for k, p in ps.items(): print(f'{k}: {p}')
 
-# %% ../nbs/11_cli.ipynb #f696d207
-COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld)
+# %% ../nbs/11_cli.ipynb #69b212a0
+@call_parse
+def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the IDM)
+                    pairs:str,              # JSONL manifest of (src, tgt) pairs; image paths relative to its folder
+                    out:str,                # output JSONL manifest (appended batch by batch; a rerun resumes)
+                    batch_size:int=64,      # pairs per batch
+                    name:str=None,          # annotator name recorded on every row (default: the IDM folder's name)
+                    overwrite:bool=False,   # start over instead of resuming
+                    quiet:bool=False):      # no progress bar
+    "Label unlabelled pairs with an IDM: action, mean token log-prob score, annotator"
+    from bootwm.core import read_manifest
+    from bootwm.vlm import UnifiedVLM
+    from bootwm.bootstrap import annotate
+    rows = annotate(UnifiedVLM.from_pretrained(idm), read_manifest(pairs), Path(pairs).parent, out, batch_size,
+                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet)
+    print(f'{out}: {len(rows)} annotated pairs')
+
+@call_parse
+def bootwm_filter(manifest:str,            # annotated JSONL manifest (rows with score and cls)
+                  k:int,                   # rows to keep
+                  out:str,                 # output JSONL manifest
+                  overwrite:bool=False):   # replace `out`
+    "Keep the stratified top-k of an annotated manifest (paper Algorithm 1)"
+    from bootwm.core import read_manifest, write_manifest, resolve
+    from bootwm.bootstrap import stratified_topk
+    from dataclasses import replace
+    src_dir = Path(manifest).parent.resolve()
+    ab = lambda x: None if x is None else str(resolve(x, src_dir))
+    kept = [replace(r, src=ab(r.src), tgt=ab(r.tgt)) for r in stratified_topk(read_manifest(manifest), k)]
+    write_manifest(out, kept, overwrite)
+    print(f'{out}: kept {len(kept)} rows')
+
+@call_parse
+def bootwm_mix(specs:str,                 # comma-separated `path:weight` specs
+               out:str,                   # output JSONL manifest
+               n:int=None,                # rows in the mixture (default: all rows of all manifests)
+               seed:int=0,
+               overwrite:bool=False):
+    "Draw a training mixture from manifests at given weights"
+    from bootwm.core import write_manifest
+    from bootwm.bootstrap import mix
+    rows = mix(specs.split(','), n, seed)
+    write_manifest(out, rows, overwrite)
+    print(f'{out}: {len(rows)} rows')
+
+# %% ../nbs/11_cli.ipynb #ad2952ab
+COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, annotate=bootwm_annotate, filter=bootwm_filter, mix=bootwm_mix)
 
 def main(argv=None) -> int:
     "Entry point of the `bootwm` console script"
