@@ -13,7 +13,8 @@ from fastcore.script import call_parse, parse_cli
 from .core import BootwmError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix', 'main']
+__all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix', 'bootwm_tokenize',
+           'bootwm_keyframes', 'main']
 
 # %% ../nbs/11_cli.ipynb #02851441
 @call_parse
@@ -91,8 +92,40 @@ def bootwm_mix(specs:str,                 # comma-separated `path:weight` specs
     write_manifest(out, rows, overwrite)
     print(f'{out}: {len(rows)} rows')
 
-# %% ../nbs/11_cli.ipynb #ad2952ab
-COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, annotate=bootwm_annotate, filter=bootwm_filter, mix=bootwm_mix)
+# %% ../nbs/11_cli.ipynb #a2204393
+@call_parse
+def bootwm_tokenize(manifest:str,        # JSONL manifest; image paths relative to its folder
+                    tokenizer:str,       # a saved image tokenizer directory, or a UnifiedVLM directory (uses its image_tokenizer/)
+                    cache:str,           # cache root (one sub-folder per tokenizer fingerprint)
+                    shard_size:int=4096):
+    "Tokenize every image of a manifest once into the token cache"
+    from bootwm.core import read_manifest, resolve
+    from bootwm.tokenizers import ImageTokenizer
+    from bootwm.cache import TokenCache
+    t = Path(tokenizer); t = t/'image_tokenizer' if (t/'bootwm.json').exists() else t
+    c = TokenCache(cache, ImageTokenizer.from_pretrained(t), shard_size=shard_size)
+    paths = list(dict.fromkeys(str(resolve(p, Path(manifest).parent)) for r in read_manifest(manifest) for p in (r.src, r.tgt) if p))
+    c.get(paths)
+    print(f'{c.dir}: {len(c)} images cached ({c.misses} new, {c.hits} already there)')
+
+# %% ../nbs/11_cli.ipynb #1c4367f1
+@call_parse
+def bootwm_keyframes(videos:str,          # a video file, a folder of videos (classes = sub-folder names), or a folder of frames
+                     out:str,             # output JSONL manifest of pairs (key-frames saved beside it)
+                     k:int=6,             # key-frames per video (paper: K_f = 6)
+                     min_gap:int=20,      # frames between key-frames (paper: I_f = 20)
+                     workers:int=2,       # parallel processes
+                     csv:str=None,        # optional `video,cls` CSV of class labels
+                     overwrite:bool=False,
+                     quiet:bool=False):
+    "Extract key-frame pairs from videos into a manifest of unlabelled pairs"
+    from bootwm.keyframes import extract_keyframes
+    rows = extract_keyframes(videos, out, k=k, min_gap=min_gap, workers=workers, csv=csv, progress=not quiet, overwrite=overwrite)
+    print(f'{out}: {len(rows)} pairs')
+
+# %% ../nbs/11_cli.ipynb #4b858c46
+COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, annotate=bootwm_annotate, filter=bootwm_filter, mix=bootwm_mix,
+                keyframes=bootwm_keyframes, tokenize=bootwm_tokenize)
 
 def main(argv=None) -> int:
     "Entry point of the `bootwm` console script"

@@ -28,7 +28,7 @@ def load_image(x) -> Image.Image:
     except FileNotFoundError: raise BootwmError(f'{x}: image file not found') from None
     except Exception as e: raise BootwmError(f'{x}: not a readable image ({e})') from None
 
-# %% ../nbs/02_tokenizers.ipynb #adb54153
+# %% ../nbs/02_tokenizers.ipynb #2055dde1
 LAZY = {'vqgan': 'bootwm.vqgan'}   # tokenizer types defined in modules that load heavy dependencies (diffusers)
 
 class ImageTokenizer:
@@ -37,7 +37,7 @@ class ImageTokenizer:
     registry = {}
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        if registrable(cls, ImageTokenizer): ImageTokenizer.registry[cls.type] = cls
+        if 'type' in cls.__dict__ and registrable(cls, ImageTokenizer): ImageTokenizer.registry[cls.type] = cls
 
     def encode(self, imgs) -> torch.LongTensor:
         "Codes `[B, n_tokens]` of a list of images"

@@ -47,7 +47,7 @@ class TrainConfig:
         if self.lr <= 0: raise BootwmError(f'TrainConfig.lr={self.lr}: must be positive')
         WeightConfig(self.norm, self.floor)
 
-# %% ../nbs/05_train.ipynb #9c405da9
+# %% ../nbs/05_train.ipynb #dd8f9356
 def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
     "Codes and features of each distinct image path"
     paths = list(dict.fromkeys(map(str, paths))); out = {}
@@ -58,11 +58,13 @@ def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
         out.update({p: (c, f) for p, c, f in zip(b, codes, z)})
     return out
 
-def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.3) -> list[dict]:
-    "IDM or FDM training examples from labelled transitions (image paths relative to `root`)"
+def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.3, cache=None) -> list[dict]:
+    "IDM or FDM training examples from labelled transitions (image paths relative to `root`), read through `cache` if given"
     bad = [r.id for r in rows if not r.action or not r.tgt]
     if bad: raise BootwmError(f'{len(bad)} transition(s) lack an action or a target, e.g. ids {bad[:5]}')
-    enc = encode_paths(vlm.image_tokenizer, [resolve(p, root) for r in rows for p in (r.src, r.tgt)])
+    paths = [resolve(p, root) for r in rows for p in (r.src, r.tgt)]
+    if cache is not None: from bootwm.cache import encode_paths_cached
+    enc = encode_paths_cached(cache, paths) if cache is not None else encode_paths(vlm.image_tokenizer, paths)
     out = []
     for r in rows:
         (cs, zs), (ct, zt) = enc[str(resolve(r.src, root))], enc[str(resolve(r.tgt, root))]
@@ -111,7 +113,7 @@ class EvalCallback(TrainerCallback):
         if state.global_step % self.every == 0: self._eval(state)
     def on_train_end(self, args, state, control, **kw): self._eval(state)
 
-# %% ../nbs/05_train.ipynb #1a47a431
+# %% ../nbs/05_train.ipynb #6a606fe8
 def training_args(cfg:TrainConfig, output_dir, progress:bool=True) -> TrainingArguments:
     "transformers `TrainingArguments` for a `TrainConfig`"
     return TrainingArguments(output_dir=str(output_dir), max_steps=cfg.steps, per_device_train_batch_size=cfg.batch_size,
@@ -127,11 +129,11 @@ class TrainResult:
     config: TrainConfig
 
 def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), output_dir=None, eval_fn=None,
-          eval_every:int=100, examples=None, progress:bool=True) -> TrainResult:
-    "Train `vlm` as an IDM or FDM on labelled transitions"
+          eval_every:int=100, examples=None, cache=None, progress:bool=True) -> TrainResult:
+    "Train `vlm` as an IDM or FDM on labelled transitions (images read through a `TokenCache` if given)"
     seed_everything(cfg.seed)
     if cfg.lora_r: vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
-    examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor)
+    examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor, cache)
     if output_dir is None: import tempfile; output_dir = tempfile.mkdtemp(prefix='bootwm-train-')
     Path(output_dir).mkdir(parents=True, exist_ok=True)
     (Path(output_dir)/'train_config.json').write_text(json.dumps(asdict(cfg), indent=2))

@@ -126,7 +126,7 @@ class VQGANTokenizer(ImageTokenizer):
     def dtype(self): return next(self.vq.parameters()).dtype
     def to(self, *args, **kw): self.vq.to(*args, **kw); return self
 
-# %% ../nbs/02a_vqgan.ipynb #40e0c8c6
+# %% ../nbs/02a_vqgan.ipynb #ab71106b
 @patch
 def _pixels(self:VQGANTokenizer, imgs):
     x = np.stack([np.asarray(preprocess(i, self.preprocess, self.size)) for i in imgs])/255*2 - 1
@@ -142,9 +142,13 @@ def _z(self:VQGANTokenizer, imgs):
 def _features(self:VQGANTokenizer, imgs): return torch.cat([z.cpu() for z in self._z(imgs)])
 
 @patch
-def _encode(self:VQGANTokenizer, imgs):
-    e = self.vq.quantize.embedding.weight.float()
-    return torch.cat([torch.cdist(z, e[None]).argmin(-1).cpu() for z in self._z(imgs)])
+def quantize(self:VQGANTokenizer, z):
+    "Codes `[B, n]` of pre-quantisation features `[B, n, d]`: the nearest codebook entry"
+    e = self.vq.quantize.embedding.weight.float().cpu()
+    return torch.cdist(z.float().cpu(), e[None]).argmin(-1)
+
+@patch
+def _encode(self:VQGANTokenizer, imgs): return torch.cat([self.quantize(z) for z in self._z(imgs)])
 
 # %% ../nbs/02a_vqgan.ipynb #b1bfc8d2
 @patch

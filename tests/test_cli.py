@@ -26,3 +26,16 @@ def test_demo_quick(tmp_path):
 def test_bad_command():
     r = subprocess.run([BOOTWM, 'frobnicate'], capture_output=True, text=True)
     assert r.returncode == 2 and 'usage: bootwm' in r.stdout
+
+def test_keyframes_command(tmp_path):
+    from bootwm.keyframes import toy_video
+    from bootwm.core import read_manifest
+    (tmp_path/'videos'/'pushing').mkdir(parents=True)
+    toy_video(tmp_path/'videos'/'pushing'/'a.avi', n_frames=60, events=[10, 35, 55])
+    out = tmp_path/'pairs.jsonl'
+    r = subprocess.run([BOOTWM, 'keyframes', str(tmp_path/'videos'), str(out), '--k', '3', '--min-gap', '5', '--workers', '1', '--quiet'],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = read_manifest(out)
+    assert [(x.meta['src_frame'], x.meta['tgt_frame']) for x in rows] == [(10, 35), (35, 55)]
+    assert all(x.cls == 'pushing' and x.action is None for x in rows)

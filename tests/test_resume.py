@@ -1,7 +1,7 @@
 "Annotation killed with SIGKILL mid-way resumes to the same final manifest as an uninterrupted run."
 import os, signal, subprocess, sys, time, textwrap
 from pathlib import Path
-import pytest
+import pytest, torch
 from bootwm.core import read_manifest
 from bootwm.toyworld import write_dataset, action_class
 from bootwm.vlm import tiny_vlm, UnifiedVLM
@@ -22,7 +22,9 @@ SCRIPT = textwrap.dedent('''
 def test_sigkill_then_resume(tmp_path):
     root = tmp_path/'world'; write_dataset(root, n_labelled=2, n_videos=8, video_len=5, n_test=2)
     pairs = read_manifest(root/'unlabelled.jsonl')
-    tiny_vlm(seed=3).save_pretrained(tmp_path/'idm')
+    idm = tiny_vlm(seed=3)
+    with torch.no_grad(): idm.model.lm_head.weight.mul_(50)   # decisive logits: no near-ties that thread counts could flip
+    idm.save_pretrained(tmp_path/'idm')
     idm = UnifiedVLM.from_pretrained(tmp_path/'idm')
     ref = annotate(idm, pairs, root, tmp_path/'ref.jsonl', batch_size=4, progress=False)
     out = tmp_path/'killed.jsonl'
