@@ -16,8 +16,8 @@ from .core import BootwmError, Transition, read_manifest, resolve, _TYPES
 __all__ = ['MAX_LISTED', 'BENCH_TARGETS', 'READERS', 'write_rejects', 'validate', 'read_aurora_train', 'read_aurora_bench',
            'read_parquet', 'read_jsonl', 'read_csv', 'load_transitions']
 
-# %% ../nbs/01a_datasets.ipynb #648c5873
-MAX_LISTED = 100   # problems spelled out in one error message; skip mode's rejects file holds them all
+# %% ../nbs/01a_datasets.ipynb #a17e1ef2
+MAX_LISTED = None  # problems spelled out in one error message (None: every one); skip mode's rejects file holds them all
 
 def _problem(file, row, field, value, reason): return dict(file=None if file is None else str(file), row=row, field=field, value=value, reason=reason)
 
@@ -27,7 +27,8 @@ def _check_mode(on_error, rejects):
 
 def _message(probs):
     lines = [f"{p['file']} row {p['row']}: {p['field']}={p['value']!r}: {p['reason']}" for p in probs[:MAX_LISTED]]
-    if len(probs) > MAX_LISTED: lines.append(f"... and {len(probs)-MAX_LISTED} more; on_error='skip', rejects=PATH records them all")
+    if MAX_LISTED is not None and len(probs) > MAX_LISTED:
+        lines.append(f"... and {len(probs)-MAX_LISTED} more; on_error='skip', rejects=PATH records them all")
     return f'{len(probs)} problem(s) in {len({p["file"] for p in probs})} file(s):\n' + '\n'.join(lines)
 
 def write_rejects(path, probs):

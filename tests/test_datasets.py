@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from bootwm.core import BootwmError, Transition, write_manifest
 from bootwm.datasets import (load_transitions, read_aurora_bench, read_aurora_train, read_csv, read_parquet, validate,
-                             BENCH_TARGETS, MAX_LISTED)
+                             BENCH_TARGETS)
 
 SAMPLE = Path(__file__).resolve().parents[2]/'shared'/'data'/'aurora-bench-sample'
 needs_sample = pytest.mark.skipif(not (SAMPLE/'test.json').exists(), reason=f'real AURORA-Bench sample not at {SAMPLE}')
@@ -96,11 +96,15 @@ def test_skip_writes_rejects(tmp_path):
     with pytest.raises(BootwmError, match='needs rejects=PATH'): load_transitions(p, on_error='skip')
     with pytest.raises(BootwmError, match="on_error='ignore'"): load_transitions(p, on_error='ignore')
 
-def test_long_error_is_capped_but_skip_records_all(tmp_path):
-    (tmp_path/'test.json').write_text(json.dumps([dict(instruction='go', input=f'{i}.png', task='emu') for i in range(MAX_LISTED + 5)]))
+def test_error_lists_every_row_unless_capped(tmp_path, monkeypatch):
+    import bootwm.datasets as D
+    (tmp_path/'test.json').write_text(json.dumps([dict(instruction='go', input=f'{i}.png', task='emu') for i in range(105)]))
+    with pytest.raises(BootwmError) as e: read_aurora_bench(tmp_path)
+    assert all(f'row {i}: input=' in str(e.value) for i in range(105))          # every offending row, by default
+    monkeypatch.setattr(D, 'MAX_LISTED', 100)
     with pytest.raises(BootwmError, match=r'and 5 more'): read_aurora_bench(tmp_path)
     assert read_aurora_bench(tmp_path, on_error='skip', rejects=tmp_path/'r.jsonl') == []
-    assert len((tmp_path/'r.jsonl').read_text().splitlines()) == MAX_LISTED + 5
+    assert len((tmp_path/'r.jsonl').read_text().splitlines()) == 105
 
 def test_csv_and_jsonl(tmp_path):
     img(tmp_path/'a.png')
