@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bootwm's two commands. Each sets everything up on a fresh machine with Python 3.10+ (no GPU needed):
+# bootwm's two commands. Each sets everything up on a fresh machine with Python 3.11+ (no GPU needed):
 #   bash run.sh demo [bootwm demo options]   # the toy-world pipeline and its report (default: demo_out/)
 #   bash run.sh test [pytest options]        # every test, every notebook included
 set -euo pipefail
