@@ -97,14 +97,14 @@ def _write(self:TokenCache, keys:list[str], codes, feats):
     with open(self.dir/'index.jsonl', 'a') as f: f.write(_lines(items))
     self.index.update(items)
 
-# %% ../nbs/02b_cache.ipynb #4078bc79
+# %% ../nbs/02b_cache.ipynb #b4bd0a54
 @patch
 def _encode(self:TokenCache, paths:list[str]):
     "Codes and fp16 features of image files, in batches, as `encode_paths` computes them"
     out = []
     for i in range(0, len(paths), self.batch_size):
         b = paths[i:i+self.batch_size]; z = self.tok.features(b)
-        out.append(((self.tok.quantize(z) if hasattr(self.tok, 'quantize') else self.tok.encode(b)), z.half()))
+        out.append((self.tok.quantize(z), z.half()))
     return torch.cat([c for c, _ in out]), torch.cat([z for _, z in out])
 
 @patch

@@ -28,7 +28,7 @@ def load_image(x) -> Image.Image:
     except FileNotFoundError: raise BootwmError(f'{x}: image file not found') from None
     except Exception as e: raise BootwmError(f'{x}: not a readable image ({e})') from None
 
-# %% ../nbs/02_tokenizers.ipynb #2055dde1
+# %% ../nbs/02_tokenizers.ipynb #a8d77c3e
 LAZY = {'vqgan': 'bootwm.vqgan'}   # tokenizer types defined in modules that load heavy dependencies (diffusers)
 
 class ImageTokenizer:
@@ -41,7 +41,7 @@ class ImageTokenizer:
 
     def encode(self, imgs) -> torch.LongTensor:
         "Codes `[B, n_tokens]` of a list of images"
-        return self._encode([load_image(i) for i in imgs])
+        return self.quantize(self.features(imgs))
     def features(self, imgs) -> torch.Tensor:
         "Pre-quantisation features `[B, n_tokens, d]` of a list of images"
         return self._features([load_image(i) for i in imgs])
@@ -98,7 +98,7 @@ class GridTokenizer(ImageTokenizer):
     @classmethod
     def from_state(cls, cfg, arrays): return cls(arrays['codebook'], cfg['grid'])
 
-# %% ../nbs/02_tokenizers.ipynb #51c7eba9
+# %% ../nbs/02_tokenizers.ipynb #acbc5030
 def _patches(tok, imgs):
     (gh, gw), (ph, pw) = tok.grid, tok.patch
     for im in imgs:
@@ -110,8 +110,8 @@ def _patches(tok, imgs):
 def _features(self:GridTokenizer, imgs): return _patches(self, imgs)
 
 @patch
-def _encode(self:GridTokenizer, imgs):
-    z = self._features(imgs)
+def quantize(self:GridTokenizer, z):
+    "Codes `[B, n]` of features `[B, n, d]`: the nearest codebook patch"
     return torch.cdist(z, self._cb[None].expand(len(z), -1, -1)).argmin(-1)
 
 @patch

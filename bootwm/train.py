@@ -47,14 +47,14 @@ class TrainConfig:
         if self.lr <= 0: raise BootwmError(f'TrainConfig.lr={self.lr}: must be positive')
         WeightConfig(self.norm, self.floor)
 
-# %% ../nbs/05_train.ipynb #dd8f9356
+# %% ../nbs/05_train.ipynb #ba96f908
 def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
     "Codes and features of each distinct image path"
     paths = list(dict.fromkeys(map(str, paths))); out = {}
     for i in range(0, len(paths), batch_size):
         b = paths[i:i+batch_size]
         z = image_tokenizer.features(b)
-        codes = image_tokenizer.encode(b) if not hasattr(image_tokenizer, 'quantize') else image_tokenizer.quantize(z)
+        codes = image_tokenizer.quantize(z)
         out.update({p: (c, f) for p, c, f in zip(b, codes, z)})
     return out
 

@@ -126,7 +126,7 @@ class VQGANTokenizer(ImageTokenizer):
     def dtype(self): return next(self.vq.parameters()).dtype
     def to(self, *args, **kw): self.vq.to(*args, **kw); return self
 
-# %% ../nbs/02a_vqgan.ipynb #ab71106b
+# %% ../nbs/02a_vqgan.ipynb #e5f5e5bf
 @patch
 def _pixels(self:VQGANTokenizer, imgs):
     x = np.stack([np.asarray(preprocess(i, self.preprocess, self.size)) for i in imgs])/255*2 - 1
@@ -145,10 +145,7 @@ def _features(self:VQGANTokenizer, imgs): return torch.cat([z.cpu() for z in sel
 def quantize(self:VQGANTokenizer, z):
     "Codes `[B, n]` of pre-quantisation features `[B, n, d]`: the nearest codebook entry"
     e = self.vq.quantize.embedding.weight.float().cpu()
-    return torch.cdist(z.float().cpu(), e[None]).argmin(-1)
-
-@patch
-def _encode(self:VQGANTokenizer, imgs): return torch.cat([self.quantize(z) for z in self._z(imgs)])
+    return torch.cat([torch.cdist(c.float().cpu(), e[None]).argmin(-1) for c in z.split(self.batch_size)])   # bounded memory
 
 # %% ../nbs/02a_vqgan.ipynb #b1bfc8d2
 @patch
