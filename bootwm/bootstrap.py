@@ -18,7 +18,7 @@ from .train import encode_paths
 # %% auto #0
 __all__ = ['first_word', 'annotate_batch', 'annotate', 'stratified_topk', 'parse_mix', 'mix']
 
-# %% ../nbs/06_bootstrap.ipynb #e6e9e4f9
+# %% ../nbs/06_bootstrap.ipynb #de44797b
 def first_word(text:str) -> str:
     "The default class of an action: its verb"
     return (text.split() or ['<empty>'])[0].lower()
@@ -29,7 +29,7 @@ def annotate_batch(idm, rows:list[Transition], root, max_new:int=24, annotator:s
     enc = encode_paths(idm.image_tokenizer, [resolve(p, root) for r in rows for p in (r.src, r.tgt)])
     srcs, tgts = [enc[str(resolve(r.src, root))][0] for r in rows], [enc[str(resolve(r.tgt, root))][0] for r in rows]
     prompts = [idm.idm_example(s, t)['input_ids'] for s, t in zip(srcs, tgts)]
-    g = generate(idm, prompts, max_new, allowed=idm.backend.text_range, stop=idm.sp['eos'], temperature=0)
+    g = generate(idm, prompts, max_new, allowed=idm.text_mask, stop=idm.sp['eos'], temperature=0)
     texts = [idm.tokenizer.decode(ids[m], skip_special_tokens=True).strip() for ids, m in zip(g.ids, g.mask)]
     scores = score_actions(idm, srcs, tgts, texts).tolist()   # the likelihood of the text as stored (<eos> included)
     return [Transition(r.id, r.src, r.tgt, t or None, r.cls or cls_fn(t), s, annotator, r.meta)
