@@ -207,7 +207,7 @@ def save_pretrained(self:UnifiedVLM, path, overwrite:bool=False):
     (path/'bootwm.json').write_text(json.dumps(meta, indent=2))
     return path
 
-# %% ../nbs/03_vlm.ipynb #ea248842
+# %% ../nbs/03_vlm.ipynb #dbf77fe2
 @patch(cls_method=True)
 def from_pretrained(cls:UnifiedVLM, path, quant:str|None=None, dtype=None, device_map=None, trainable:bool=False):
     "Load a saved `UnifiedVLM` (optionally quantised; adapters attached when present)"
@@ -216,17 +216,17 @@ def from_pretrained(cls:UnifiedVLM, path, quant:str|None=None, dtype=None, devic
     if not (path/'bootwm.json').exists(): raise BootwmError(f'{path}: not a bootwm model directory (no bootwm.json)')
     meta = json.loads((path/'bootwm.json').read_text()); b = meta['backend']
     backend = Backend.get(b['name'])(**b)
-    base = Path(meta['base']) if 'base' in meta else path
+    lm = Path(meta['base']) if 'base' in meta else path/'lm'       # the base LM's own directory (bootwm's lm/ or a hub-format one)
     qc = get_quantization_config(quant, dtype or torch.bfloat16, backend.keep_full)
-    model = backend.load_model(base/'lm', quantization_config=qc, dtype=dtype, device_map=device_map)
+    model = backend.load_model(lm, quantization_config=qc, dtype=dtype, device_map=device_map)
     if (path/'adapter').exists():
         from peft import PeftModel
         if qc is not None and trainable:
             from peft import prepare_model_for_kbit_training
             model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
         model = PeftModel.from_pretrained(model, path/'adapter', is_trainable=trainable)
-    vlm = cls(model, AutoTokenizer.from_pretrained(base/'lm'), ImageTokenizer.from_pretrained(path/'image_tokenizer'), backend)
-    vlm.base_path = base
+    vlm = cls(model, AutoTokenizer.from_pretrained(lm), ImageTokenizer.from_pretrained(path/'image_tokenizer'), backend)
+    vlm.base_path = lm
     return vlm
 
 # %% ../nbs/03_vlm.ipynb #9740a1fa

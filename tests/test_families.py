@@ -1,0 +1,76 @@
+"The real model families (tiny random twins of Anole/Chameleon and Liquid): QLoRA training, scoring, adapters."
+import pytest, torch
+from bootwm.core import read_manifest, resolve
+from bootwm.families import tiny_chameleon, tiny_liquid, load_vlm
+from bootwm.search import score_actions, sample_images
+from bootwm.train import TrainConfig, train, make_examples, collate, weighted_ce
+from bootwm.toyworld import write_dataset
+from bootwm.vlm import UnifiedVLM
+
+TINY = dict(chameleon=tiny_chameleon, liquid=tiny_liquid)
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp('toy')
+    return root, read_manifest(write_dataset(root, n_labelled=32, n_videos=2, video_len=2, n_test=8)['labelled'])
+
+@pytest.fixture(scope='module', params=list(TINY))
+def base(request, tmp_path_factory):
+    "A tiny model of the family saved in the hub's layout (the way a downloaded checkpoint sits on disk)"
+    d = tmp_path_factory.mktemp(request.param)
+    vlm = TINY[request.param](seed=0)
+    vlm.model.save_pretrained(d/'lm'); vlm.tokenizer.save_pretrained(d/'lm')
+    return request.param, d/'lm', vlm.image_tokenizer
+
+def _batch_loss(vlm, batch):
+    with torch.no_grad(): return float(weighted_ce(vlm.logits(batch['input_ids'], batch['attention_mask']), batch['labels'], batch.get('weights')))
+
+@pytest.mark.parametrize('task', ['idm', 'fdm'])
+def test_qlora_step_lowers_loss_and_changes_only_lora(base, data, task, tmp_path):
+    family, path, itok = base
+    root, rows = data
+    vlm = load_vlm(path, image_tokenizer=itok, quant='nf4', dtype='float32')
+    assert type(vlm.model.model.layers[0].self_attn.q_proj).__name__ == 'Linear4bit'
+    batch = collate(make_examples(vlm, rows[:8], root, task), vlm.sp['pad'])
+    frozen = {n: p.detach().clone() for n, p in vlm.model.named_parameters()}
+    before = _batch_loss(vlm, batch)
+    cfg = TrainConfig(task=task, steps=12, batch_size=8, lr=2e-2, lora_r=8, gradient_checkpointing=True, log_every=1)
+    train(vlm, rows[:8], root, cfg, output_dir=tmp_path/'run', progress=False)
+    assert _batch_loss(vlm, batch) < before
+    name = lambda n: n.replace('base_model.model.', '').replace('.base_layer', '')
+    params = dict(vlm.model.named_parameters())
+    base_now = {name(n): p for n, p in params.items() if 'lora_' not in n}
+    assert set(base_now) == set(frozen)
+    assert [n for n in frozen if not torch.equal(frozen[n], base_now[n])] == []
+    lora = [p for n, p in params.items() if 'lora_B' in n]
+    assert lora and all(p.abs().sum() > 0 for p in lora)
+    assert all(p.requires_grad == ('lora_' in n) for n, p in params.items())
+
+    # adapters save apart from the base and load back (in 4-bit) to the same outputs
+    vlm.save_pretrained(tmp_path/'adapted')
+    assert (tmp_path/'adapted/adapter/adapter_model.safetensors').exists() and not (tmp_path/'adapted/lm').exists()
+    again = UnifiedVLM.from_pretrained(tmp_path/'adapted', quant='nf4', dtype=torch.float32)
+    assert type(again.backend).__name__.lower() == family
+    torch.testing.assert_close(again.logits(batch['input_ids'], batch['attention_mask']),
+                               vlm.logits(batch['input_ids'], batch['attention_mask']), atol=1e-4, rtol=1e-4)
+
+def test_verifier_batch_equals_one_by_one(base, data):
+    family, path, itok = base
+    root, rows = data
+    vlm = load_vlm(path, image_tokenizer=itok, dtype='float32')
+    srcs, tgts = [resolve(r.src, root) for r in rows[:6]], [resolve(r.tgt, root) for r in rows[:6]]
+    acts = [r.action for r in rows[:6]]
+    batched = score_actions(vlm, srcs, tgts, acts, batch_size=6)
+    single = torch.cat([score_actions(vlm, [s], [t], [a]) for s, t, a in zip(srcs, tgts, acts)])
+    torch.testing.assert_close(batched, single, atol=1e-4, rtol=0)
+
+def test_guided_sampling_respects_layout(base, data):
+    family, path, itok = base
+    root, rows = data
+    vlm = load_vlm(path, image_tokenizer=itok, dtype='float32')
+    s = vlm.backend.sampling
+    codes = sample_images(vlm, [resolve(r.src, root) for r in rows[:2]], [r.action for r in rows[:2]], k=3,
+                          temperature=s['temperature'], top_k=s.get('top_k'), top_p=s.get('top_p'),
+                          text_scale=s['text_scale'], image_scale=s.get('image_scale'))
+    assert codes.shape == (2, 3, vlm.n_tokens)
+    assert ((codes >= 0) & (codes < vlm.image_tokenizer.n_codes)).all()
