@@ -1,0 +1,185 @@
+"""The LLM judge against a loopback server that speaks the chat-completions protocol: retries on 429 / 5xx /
+timeouts, no retry on 401, malformed and out-of-range replies kept as failures, the disk cache, the bound on
+requests in flight, resumable runs, and the API key kept out of files, logs and errors."""
+import json, logging, subprocess
+from dataclasses import asdict
+from pathlib import Path
+import numpy as np, pytest
+from bootwm.core import BootwmError, read_manifest
+from bootwm.judge import (Judge, JudgeConfig, JudgeError, JudgeItem, LocalJudgeServer, aggregate, copy_items,
+                          judge_items, predicted_items, read_verdicts)
+from bootwm.toyworld import random_scene, render
+
+KEY = 'sk-test-very-secret-0123456789'
+BENCH = Path(__file__).resolve().parents[2]/'shared'/'data'/'aurora-bench-sample'
+
+def answer(es, me, reason='ok'): return dict(editing_success=es, minimal_editing=me, reason=reason)
+
+@pytest.fixture
+def imgs(tmp_path):
+    "Four distinct toy-world images saved as PNG files"
+    paths = []
+    for i in range(4):
+        p = tmp_path/f'img{i}.png'; render(random_scene(np.random.default_rng(i))).save(p); paths.append(p)
+    return paths
+
+def make_judge(srv, tmp_path, **kw):
+    kw = dict(base_url=srv.url, api_key=KEY, cache_dir=str(tmp_path/'cache'), backoff=0.001, max_backoff=1.0, timeout=5.0) | kw
+    return Judge(JudgeConfig(**kw))
+
+def tokens(srv, k): return sum(r.get('usage', {}).get(k, 0) for r in srv.requests)
+
+def test_scores_tally_and_cache(tmp_path, imgs):
+    with LocalJudgeServer(answer=lambda p, i: answer(7, 9), key=KEY) as srv:
+        j = make_judge(srv, tmp_path)
+        vs = [j.judge(imgs[0], imgs[i], f'action {i}', f'id{i}') for i in (1, 2, 3)]
+        assert [(v.es, v.me, v.score, v.failure, v.cached) for v in vs] == [(7, 9, 7, None, False)]*3
+        assert asdict(j.tally) == dict(requests=3, retries=0, cache_hits=0, failures=0,
+                                       prompt_tokens=tokens(srv, 'prompt_tokens'), completion_tokens=tokens(srv, 'completion_tokens'))
+        assert j.tally.prompt_tokens > 0 and j.tally.completion_tokens > 0
+        assert len(list((tmp_path/'cache').rglob('*.json'))) == 3
+        j2 = make_judge(srv, tmp_path)                                    # a rerun with a fresh judge
+        again = [j2.judge(imgs[0], imgs[i], f'action {i}', f'id{i}') for i in (1, 2, 3)]
+        assert len(srv.requests) == 3 and j2.tally.requests == 0 and j2.tally.cache_hits == 3
+        assert [(v.score, v.cached) for v in again] == [(7, True)]*3
+        j2.judge(imgs[0], imgs[1], 'action 1 (reworded)', 'id1')           # another prompt is another key
+        j2.judge(imgs[1], imgs[1], 'action 1', 'id1')                       # another image is another key
+        assert len(srv.requests) == 5
+
+def test_429_honours_retry_after(tmp_path, imgs):
+    with LocalJudgeServer(answer=lambda p, i: answer(8, 8), script={'act': [dict(status=429, headers={'Retry-After': '0.3'})]}, key=KEY) as srv:
+        j = make_judge(srv, tmp_path); delays = []
+        j._sleep = lambda d: delays.append(d)                              # record the requested waits
+        v = j.judge(imgs[0], imgs[1], 'act', 'a')
+    assert (v.score, v.failure) == (8, None)
+    assert delays == [0.3] and (j.tally.requests, j.tally.retries, len(srv.requests)) == (2, 1, 2)
+    assert [r['step'].get('status', 200) for r in srv.requests] == [429, 200]
+
+def test_5xx_then_success(tmp_path, imgs):
+    with LocalJudgeServer(answer=lambda p, i: answer(4, 6), script={'act': [dict(status=500), dict(status=502), dict(status=503)]}, key=KEY) as srv:
+        j = make_judge(srv, tmp_path)
+        v = j.judge(imgs[0], imgs[1], 'act', 'a')
+    assert (v.es, v.me, v.score) == (4, 6, 4)
+    assert (j.tally.requests, j.tally.retries, j.tally.failures) == (4, 3, 0)
+
+def test_timeout_then_success(tmp_path, imgs):
+    with LocalJudgeServer(answer=lambda p, i: answer(6, 7), script={'act': [dict(delay=1.5)]}, key=KEY) as srv:
+        j = make_judge(srv, tmp_path, timeout=0.3)
+        v = j.judge(imgs[0], imgs[1], 'act', 'a')
+    assert (v.score, v.failure) == (6, None)
+    assert (j.tally.requests, j.tally.retries) == (2, 1)
+
+def test_retries_exhausted_is_a_recorded_failure_not_cached(tmp_path, imgs):
+    with LocalJudgeServer(answer=lambda p, i: answer(9, 9), script={'act': [dict(status=500)]*3}, key=KEY) as srv:
+        j = make_judge(srv, tmp_path, max_retries=2)
+        v = j.judge(imgs[0], imgs[1], 'act', 'a')
+        assert (v.score, v.failure, j.tally.requests, j.tally.retries, j.tally.failures) == (None, 'http', 3, 2, 1)
+        assert 'HTTP 500' in v.error and 'scripted 500' in v.raw
+        assert not list((tmp_path/'cache').rglob('*.json'))               # a transport failure is not an answer
+        v = j.judge(imgs[0], imgs[1], 'act', 'a')                          # the server has recovered
+        assert (v.score, v.cached) == (9, False)
+
+def test_connection_refused_is_retried_then_recorded(tmp_path, imgs):
+    srv = LocalJudgeServer().start(); url = srv.url; srv.stop()           # a port nobody listens on any more
+    j = Judge(JudgeConfig(base_url=url, cache_dir=None, backoff=0.001, max_retries=2, timeout=2))
+    v = j.judge(imgs[0], imgs[1], 'act', 'a')
+    assert (v.failure, j.tally.requests, j.tally.retries) == ('connection', 3, 2)
+
+def test_malformed_and_out_of_range_are_failures_with_raw_text(tmp_path, imgs):
+    script = {'vague': [dict(content='I think 7/10')], 'big': [dict(content='{"editing_success": 11, "minimal_editing": 4}')],
+              'fenced': [dict(content='```json\n{"editing_success": 3, "minimal_editing": 8, "reason": "r"}\n```')],
+              'html': [dict(body=b'<html>gateway</html>')]}
+    with LocalJudgeServer(script=script, key=KEY) as srv:
+        j = make_judge(srv, tmp_path)
+        vague, big, fenced, html = (j.judge(imgs[0], imgs[1], a, a) for a in ('vague', 'big', 'fenced', 'html'))
+        assert (vague.failure, vague.raw, vague.score) == ('malformed', 'I think 7/10', None)
+        assert (big.failure, big.score) == ('out_of_range', None) and '"editing_success": 11' in big.raw
+        assert (fenced.es, fenced.me, fenced.score, fenced.failure) == (3, 8, 3, None)
+        assert (html.failure, html.raw) == ('bad_response', '<html>gateway</html>')
+        assert (j.tally.failures, j.tally.retries) == (3, 0)              # a reply is not retried
+        again = [j.judge(imgs[0], imgs[1], a, a) for a in ('vague', 'big')]
+        assert len(srv.requests) == 4 and [(v.failure, v.cached) for v in again] == [('malformed', True), ('out_of_range', True)]
+    agg = aggregate([vague, big, fenced])
+    assert (agg['score'], agg['scored'], agg['failed'], agg['failures']) == (3, 1, 2, dict(malformed=1, out_of_range=1))
+
+def test_401_fails_at_once_and_never_shows_the_key(tmp_path, imgs, caplog):
+    caplog.set_level(logging.DEBUG)
+    with LocalJudgeServer(key='sk-the-right-one') as srv:
+        j = make_judge(srv, tmp_path)
+        with pytest.raises(JudgeError) as e: j.judge(imgs[0], imgs[1], 'act', 'a')
+        assert len(srv.requests) == 1 and j.tally.retries == 0
+        assert 'HTTP 401' in str(e.value) and 'Incorrect API key provided: [api key]' in str(e.value)   # the server echoed it
+        items = [JudgeItem(str(i), imgs[0], imgs[i], f'act {i}') for i in (1, 2, 3)]
+        with pytest.raises(JudgeError): judge_items(j, items, tmp_path/'v.jsonl', progress=False)
+    assert KEY not in str(e.value) and KEY not in repr(j) and KEY not in caplog.text
+
+def test_key_absent_from_cache_verdicts_and_logs(tmp_path, imgs, caplog):
+    caplog.set_level(logging.DEBUG)
+    script = {'act 1': [dict(status=429, headers={'Retry-After': '0'})], 'act 2': [dict(content='I think 7/10')], 'act 3': [dict(status=400)]}
+    with LocalJudgeServer(script=script, key=KEY) as srv:
+        j = make_judge(srv, tmp_path)
+        vs = judge_items(j, [JudgeItem(str(i), imgs[0], imgs[i], f'act {i}') for i in (1, 2, 3)], tmp_path/'out'/'v.jsonl', progress=False)
+        assert all(r['authorized'] for r in srv.requests)                 # the key was sent...
+    assert [v.failure for v in vs] == [None, 'malformed', 'http'] and 'retry 1/' in caplog.text
+    hits = subprocess.run(['grep', '-r', '-l', KEY, str(tmp_path)], capture_output=True, text=True)
+    assert hits.returncode == 1 and hits.stdout == ''                     # ...and written nowhere
+    assert KEY not in caplog.text
+
+def test_in_flight_bound(tmp_path, imgs):
+    with LocalJudgeServer(script={'act': [dict(delay=0.15)]*12}, key=KEY) as srv:
+        j = make_judge(srv, tmp_path, max_in_flight=3)
+        items = [JudgeItem(str(i), imgs[0], imgs[1], f'act {i}') for i in range(12)]
+        vs = judge_items(j, items, tmp_path/'v.jsonl', progress=False)
+    assert len(srv.requests) == 12 and all(v.ok for v in vs)
+    assert 2 <= srv.max_in_flight <= 3                                    # parallel, and never past the bound
+
+def test_judge_items_resumes(tmp_path, imgs):
+    out = tmp_path/'v.jsonl'
+    items = [JudgeItem(str(i), imgs[0], imgs[i % 3 + 1], f'act {i}', system='s') for i in range(6)]
+    script = {'act 2': [dict(status=503)]*2, 'act 4': [dict(content='no idea')]}
+    with LocalJudgeServer(answer=lambda p, i: answer(5, 10), script=script, key=KEY) as srv:
+        j = make_judge(srv, tmp_path, max_retries=1, cache_dir=None)
+        first = judge_items(j, items, out, progress=False)
+        assert [v.failure for v in first] == [None, None, 'http', None, 'malformed', None]
+        with open(out, 'a') as f: f.write('{"id": "half a ro')             # as if killed mid-write
+        second = judge_items(j, items, out, progress=False)             # only the transport failure is asked again
+        assert len(srv.requests) == 7 + 1 and [v.failure for v in second] == [None]*4 + ['malformed', None]
+        assert len(read_verdicts(out)) == 6 and len(out.read_text().splitlines()) == 7
+        third = judge_items(j, items, out, progress=False)
+        assert len(srv.requests) == 8 and third == second
+        assert aggregate(third) == dict(n=6, scored=5, failed=1, score=5, es=5, me=10, failures=dict(malformed=1))
+        with pytest.raises(BootwmError, match='not .gpt-x.'): judge_items(make_judge(srv, tmp_path, model='gpt-x'), items, out, progress=False)
+
+def test_bad_items_fail_before_any_request(tmp_path, imgs):
+    with LocalJudgeServer(key=KEY) as srv:
+        j = make_judge(srv, tmp_path)
+        items = [JudgeItem('a', imgs[0], tmp_path/'missing.png', 'act'), JudgeItem('a', imgs[0], imgs[1], ' ')]
+        with pytest.raises(BootwmError) as e: judge_items(j, items, tmp_path/'v.jsonl', progress=False)
+    assert 'missing.png: image not found' in str(e.value) and "id='a' system=None: duplicate" in str(e.value)
+    assert "action=' ': empty" in str(e.value) and len(srv.requests) == 0
+
+def test_config(monkeypatch, tmp_path):
+    monkeypatch.setenv('OPENAI_BASE_URL', 'http://example.test/v1/'); monkeypatch.setenv('OPENAI_API_KEY', KEY)
+    cfg = JudgeConfig(cache_dir=None)
+    assert (cfg.base_url, cfg.model, cfg.temperature, cfg._key) == ('http://example.test/v1', 'gpt-4o', 0.0, KEY)
+    assert KEY not in repr(cfg) and KEY not in json.dumps(asdict(cfg))
+    assert JudgeConfig(api_key='other', base_url='https://x/v1')._key == 'other'
+    for bad in [dict(timeout=0), dict(max_retries=-1), dict(detail='medium'), dict(temperature=3), dict(backoff=5, max_backoff=1)]:
+        with pytest.raises(BootwmError, match=f'JudgeConfig.{next(iter(bad))}='): JudgeConfig(**bad)
+    with pytest.raises(BootwmError, match='not both'): Judge(cfg, model='x')
+
+@pytest.mark.skipif(not BENCH.exists(), reason='AURORA-Bench sample not present')
+def test_aurora_bench_sample_copy_baseline(tmp_path):
+    from bootwm.datasets import read_aurora_bench
+    rows = [r for r in read_aurora_bench(BENCH/'test.json') if r.tgt][:5]
+    (tmp_path/'preds.jsonl').write_text(''.join(json.dumps(dict(id=r.id, system='gold', pred=str(BENCH/r.tgt))) + '\n' for r in rows))
+    items = copy_items(rows, BENCH) + predicted_items(rows, BENCH, tmp_path/'preds.jsonl')
+    copy = lambda p, imgs: answer(0, 10) if imgs[0] == imgs[1] else answer(10, 8)
+    with LocalJudgeServer(answer=copy, key=KEY) as srv:
+        vs = judge_items(make_judge(srv, tmp_path), items, tmp_path/'v.jsonl', progress=False)
+    import hashlib
+    sent = {r['action']: r['images'] for r in srv.requests}
+    for r in rows:                                                         # real files went byte for byte, source first
+        assert hashlib.sha256((BENCH/r.src).read_bytes()).hexdigest() in [h[0] for a, h in sent.items() if a == ' '.join(r.action.split())]
+    agg = aggregate(vs, by='system')
+    assert (agg['copy']['score'], agg['gold']['score'], agg['gold']['n']) == (0, 8, 5)
