@@ -14,7 +14,7 @@ from .core import BootwmError
 
 # %% auto #0
 __all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix', 'bootwm_tokenize',
-           'bootwm_keyframes', 'main']
+           'bootwm_keyframes', 'bootwm_train', 'main']
 
 # %% ../nbs/11_cli.ipynb #02851441
 @call_parse
@@ -123,9 +123,49 @@ def bootwm_keyframes(videos:str,          # a video file, a folder of videos (cl
     rows = extract_keyframes(videos, out, k=k, min_gap=min_gap, workers=workers, csv=csv, progress=not quiet, overwrite=overwrite)
     print(f'{out}: {len(rows)} pairs')
 
-# %% ../nbs/11_cli.ipynb #4b858c46
-COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, annotate=bootwm_annotate, filter=bootwm_filter, mix=bootwm_mix,
-                keyframes=bootwm_keyframes, tokenize=bootwm_tokenize)
+# %% ../nbs/11_cli.ipynb #0c795995
+def _rank() -> int: return int(__import__('os').environ.get('RANK', 0))
+
+@call_parse
+def bootwm_train(task:str,                 # 'idm' or 'fdm'
+                 data:str,                 # JSONL manifest of labelled transitions (image paths relative to its folder)
+                 out:str,                  # output folder: the model in out/model, checkpoints in out/run
+                 model:str='tiny',         # 'tiny' (a fresh toy-world model) or a local checkpoint / bootwm directory
+                 image_tokenizer:str=None, # the VQGAN for a checkpoint without one (Liquid): .ckpt or directory
+                 recipe:str='toy',         # 'toy' (TrainConfig defaults) or 'paper' (LoRA r16, lr 2e-4 IDM / 5e-4 FDM, ...)
+                 quant:str=None,           # 'nf4' or 'int8': QLoRA (needs LoRA)
+                 steps:int=None, batch_size:int=None, grad_accum:int=None, lr:float=None, lora_r:int=None,
+                 precision:str=None,       # 'auto', 'bf16', 'fp16' or 'fp32'
+                 save_every:int=0,         # checkpoint every this many steps (a rerun resumes)
+                 seed:int=0,
+                 overwrite:bool=False,     # replace an existing out/model
+                 quiet:bool=False):
+    "Train an IDM or an FDM (full or LoRA/QLoRA), single process or under `accelerate launch`"
+    from bootwm.core import read_manifest, check_new
+    from bootwm.train import TrainConfig, train
+    if recipe not in ('toy', 'paper'): raise BootwmError(f"--recipe {recipe!r}: expected 'toy' or 'paper'")
+    kw = {k: v for k, v in dict(steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lora_r=lora_r,
+                                precision=precision).items() if v is not None}
+    cfg = TrainConfig.paper(task, save_every=save_every, seed=seed, **kw) if recipe == 'paper' else TrainConfig(task=task, save_every=save_every, seed=seed, **kw)
+    if quant and not cfg.lora_r: raise BootwmError(f'--quant {quant}: a quantised model trains through LoRA; set --lora-r')
+    dest = check_new(Path(out)/'model', overwrite)
+    rows, root = read_manifest(data), Path(data).parent
+    if model == 'tiny':
+        from bootwm.vlm import tiny_vlm
+        from bootwm.toyworld import load_world_config
+        vlm = tiny_vlm(load_world_config(root), seed=seed)
+    else:
+        from bootwm.families import load_vlm
+        vlm = load_vlm(model, image_tokenizer=image_tokenizer, quant=quant)
+    res = train(vlm, rows, root, cfg, output_dir=Path(out)/'run', progress=not quiet)
+    if _rank() == 0:
+        vlm.save_pretrained(dest, overwrite=overwrite)
+        losses = [h['loss'] for h in res.history if 'loss' in h]
+        print(f'{dest}: {task} trained {cfg.steps} steps' + (f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ''))
+
+# %% ../nbs/11_cli.ipynb #444e8c5a
+COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, train=bootwm_train, annotate=bootwm_annotate, filter=bootwm_filter,
+                mix=bootwm_mix, keyframes=bootwm_keyframes, tokenize=bootwm_tokenize)
 
 def main(argv=None) -> int:
     "Entry point of the `bootwm` console script"
