@@ -14,7 +14,7 @@ from .core import BootwmError
 
 # %% auto #0
 __all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix', 'bootwm_tokenize',
-           'bootwm_keyframes', 'bootwm_train', 'main']
+           'bootwm_keyframes', 'bootwm_train', 'bootwm_eval', 'main']
 
 # %% ../nbs/11_cli.ipynb #02851441
 @call_parse
@@ -163,9 +163,58 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
         losses = [h['loss'] for h in res.history if 'loss' in h]
         print(f'{dest}: {task} trained {cfg.steps} steps' + (f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ''))
 
-# %% ../nbs/11_cli.ipynb #444e8c5a
+# %% ../nbs/11_cli.ipynb #8c4bc56f
+def _pairs(spec:str|None, flag:str) -> dict:
+    out = {}
+    for s in (spec.split(',') if spec else []):
+        if '=' not in s: raise BootwmError(f'{flag} {s!r}: expected name=path')
+        k, v = s.split('=', 1); out[k] = v
+    return out
+
+def _bench(path):
+    from bootwm.core import read_manifest
+    from bootwm.datasets import load_transitions
+    p = Path(path)
+    if p.suffix == '.jsonl': return read_manifest(p), p.parent
+    return load_transitions(p), (p if p.is_dir() else p.parent)
+
+@call_parse
+def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folder), a toy-world test.jsonl, or another manifest
+                out:str,                  # report folder; systems run here go to out/systems/<name>
+                preds:str=None,           # existing predictions: comma-separated name=folder (from run_system)
+                pix2pix:str=None,         # comma-separated name=pipeline folder (InstructPix2Pix, MagicBrush, AURORA)
+                fdm:str=None,             # a saved world model (UnifiedVLM directory) to run
+                idm:str=None,             # a saved IDM to verify the world model's K samples (paper Eq. 3)
+                k:int=1,                  # samples per item for the world model
+                name:str='world_model',   # the world model's name in the table
+                judge_model:str=None,     # e.g. gpt-4o: grade with an OpenAI-compatible judge
+                judge_base_url:str=None,  # default: OPENAI_BASE_URL
+                clip:str=None,            # local CLIP model folder (CLIP-I, CLIP-T)
+                dino:str=None,            # local DINO model folder
+                reference:str=None,       # JSON of published numbers to include as reference rows
+                limit:int=None,           # only the first `limit` items
+                overwrite:bool=False,     # replace an existing report (predictions and verdicts are reused)
+                quiet:bool=False):
+    "Evaluate systems on a benchmark: judge, L1/CLIP/DINO, oracle on the toy world; report.md and report.html"
+    from bootwm.baselines import run_system
+    from bootwm.report import run_eval
+    rows, root = _bench(bench); rows = rows[:limit] if limit else rows
+    sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
+    systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})
+    for n, p in _pairs(pix2pix, '--pix2pix').items(): systems[n] = run_system('pix2pix', rows, root, sysdir/n, name=n, path=p, progress=not quiet)
+    if fdm: systems[name] = run_system('world_model', rows, root, sysdir/name, name=name, fdm=fdm, idm=idm, k=k, progress=not quiet)
+    judge = None
+    if judge_model:
+        from bootwm.judge import Judge
+        judge = Judge(model=judge_model, base_url=judge_base_url)
+    table = run_eval(rows, root, systems, out, judge, clip, dino, reference, overwrite, progress=not quiet)
+    for sys_name, r in table['overall'].items():
+        print(f'{sys_name:24s} ' + '  '.join(f'{m}={v:.3f}' for m, v in r.items() if isinstance(v, float)))
+    print(f"report: {Path(out)/'report.md'}")
+
+# %% ../nbs/11_cli.ipynb #c14849d1
 COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, train=bootwm_train, annotate=bootwm_annotate, filter=bootwm_filter,
-                mix=bootwm_mix, keyframes=bootwm_keyframes, tokenize=bootwm_tokenize)
+                mix=bootwm_mix, keyframes=bootwm_keyframes, tokenize=bootwm_tokenize, eval=bootwm_eval)
 
 def main(argv=None) -> int:
     "Entry point of the `bootwm` console script"
