@@ -43,7 +43,7 @@ def image_token_table(vocabulary_map:dict) -> torch.LongTensor:
     if sorted(pairs) != list(range(len(pairs))): raise BootwmError(f'vocabulary_map: image codes are not 0..{len(pairs)-1}')
     return torch.tensor([pairs[c] for c in range(len(pairs))])
 
-# %% ../nbs/03c_families.ipynb #ebe07c2c
+# %% ../nbs/03c_families.ipynb #0081823b
 @dataclass
 class Chameleon(Backend):
     "Anole / Chameleon: image codes are named BPE tokens; `<racm3:break>` ... `<eoss>` wrap an image"
@@ -52,9 +52,8 @@ class Chameleon(Backend):
     keep_full = ('lm_head', 'vqmodel')      # never quantise the head or the (unused) VQ encoder inside the LM
     sampling = dict(temperature=0.7, top_p=0.9, text_scale=3.0, image_scale=1.2)   # Anole's sampler
     def bind(self, model, tokenizer):
-        table = image_token_table(model.config.vocabulary_map)
-        self.n_codes, self.__dict__['table'] = len(table), table
-        self.__dict__.pop('_inverse', None)
+        self.table = image_token_table(model.config.vocabulary_map)      # replaces the offset layout's table
+        self.n_codes = len(self.table); self.__dict__.pop('_inverse', None)
     def load_model(self, path, **kw): return ChameleonLM.from_pretrained(path, **kw)
 
 # %% ../nbs/03c_families.ipynb #98b2eb26

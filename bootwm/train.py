@@ -16,8 +16,8 @@ from fastcore.basics import patch
 from .importance import WeightConfig, token_weights
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'weighted_ce',
-           'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args', 'TrainResult', 'train']
+__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'token_logprobs',
+           'weighted_ce', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args', 'TrainResult', 'train']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
@@ -86,7 +86,7 @@ def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='me
         else: out.append(vlm.fdm_example(cs, r.action, ct, token_weights(zs[None], zt[None], norm, floor)[0]))
     return out
 
-# %% ../nbs/05_train.ipynb #bb1b4e38
+# %% ../nbs/05_train.ipynb #28f5e69b
 def collate(examples:list[dict], pad:int) -> dict:
     "Right-pad a list of examples into a batch"
     n = max(len(e['input_ids']) for e in examples)
@@ -96,13 +96,18 @@ def collate(examples:list[dict], pad:int) -> dict:
     if 'weights' in examples[0]: b['weights'] = col('weights', 0., torch.float)
     return b
 
-def weighted_ce(logits, labels, weights=None):
-    "Mean over labelled tokens of `weight * -log p(label)` (next-token shifted)"
+def token_logprobs(logits, labels):
+    "Log-prob `[B, T-1]` of each next-token label (0 where unlabelled) and the mask of labelled positions"
     logits, labels = logits[:, :-1].float(), labels[:, 1:]
     mask = labels != -100
-    ce = F.cross_entropy(logits.transpose(1, 2), labels.clamp_min(0), reduction='none')
+    lp = -F.cross_entropy(logits.transpose(1, 2), labels.clamp_min(0), reduction='none')
+    return lp * mask, mask
+
+def weighted_ce(logits, labels, weights=None):
+    "Mean over labelled tokens of `weight * -log p(label)` (next-token shifted)"
+    lp, mask = token_logprobs(logits, labels)
     w = mask.float() if weights is None else weights[:, 1:] * mask
-    return (ce * w).sum() / mask.sum().clamp_min(1)
+    return -(lp * w).sum() / mask.sum().clamp_min(1)
 
 # %% ../nbs/05_train.ipynb #36bb55d9
 from transformers import Trainer, TrainingArguments, TrainerCallback
