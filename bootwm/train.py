@@ -17,7 +17,8 @@ from .importance import WeightConfig, token_weights
 
 # %% auto #0
 __all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'token_logprobs',
-           'weighted_ce', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args', 'TrainResult', 'train']
+           'weighted_ce', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args', 'check_memory',
+           'TrainResult', 'train']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
@@ -132,7 +133,7 @@ class EvalCallback(TrainerCallback):
         if state.global_step % self.every == 0: self._eval(state)
     def on_train_end(self, args, state, control, **kw): self._eval(state)
 
-# %% ../nbs/05_train.ipynb #ee79deae
+# %% ../nbs/05_train.ipynb #3ac2417d
 def precision_flags(precision:str='auto') -> dict:
     "`bf16`/`fp16` flags for `TrainingArguments`: 'auto' picks bf16, else fp16 on GPUs without bf16, fp32 on CPU"
     if precision == 'auto':
@@ -149,6 +150,16 @@ def training_args(cfg:TrainConfig, output_dir, progress:bool=True) -> TrainingAr
         activation_checkpointing=cfg.gradient_checkpointing, activation_checkpointing_kwargs=dict(use_reentrant=False),
         ddp_find_unused_parameters=False, dataloader_pin_memory=False, use_cpu=not torch.cuda.is_available())
 
+def check_memory(vlm, cfg:TrainConfig, examples:list[dict], budget_gb:float|None=None) -> bool:
+    "On a GPU, warn before training when `bootwm.memory` estimates a step will not fit (True when it fits or no GPU)"
+    if not torch.cuda.is_available() and budget_gb is None: return True
+    from bootwm.memory import MemoryPlan, estimate_train, warn_if_too_big
+    f = precision_flags(cfg.precision); dtype = 'bf16' if f['bf16'] else 'fp16' if f['fp16'] else 'fp32'
+    plan = MemoryPlan.from_model(vlm.model, seq_len=max(len(e['input_ids']) for e in examples), batch=cfg.batch_size,
+                                 accum=cfg.grad_accum, checkpointing=cfg.gradient_checkpointing, dtype=dtype,
+                                 device='cuda' if torch.cuda.is_available() else 'cpu')
+    return warn_if_too_big(estimate_train(plan), budget_gb)
+
 @dataclass
 class TrainResult:
     history: list      # the trainer's log history (loss, learning rate, ...)
@@ -161,6 +172,7 @@ def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), outpu
     seed_everything(cfg.seed)
     if cfg.lora_r: vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
     examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor, cache)
+    check_memory(vlm, cfg, examples)
     if output_dir is None: import tempfile; output_dir = tempfile.mkdtemp(prefix='bootwm-train-')
     Path(output_dir).mkdir(parents=True, exist_ok=True)
     (Path(output_dir)/'train_config.json').write_text(json.dumps(asdict(cfg), indent=2))
