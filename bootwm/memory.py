@@ -19,9 +19,9 @@ from .vlm import LORA_TARGETS
 __all__ = ['GiB', 'BYTES', 'QUANTS', 'ATTNS', 'OPTIMIZERS', 'CUDA_CONTEXT', 'ALLOCATOR_SLACK', 'ESTIMATORS', 'MemoryPlan',
            'linear_shapes', 'param_counts', 'lora_params', 'meta_param_counts', 'quantised_bytes', 'weight_bytes',
            'layer_bytes_per_token', 'int8_inputs_per_token', 'scores_bytes', 'activation_bytes', 'Estimate',
-           'trainable_bytes', 'estimate_train', 'kv_bytes', 'estimate_sampling', 'estimate_scoring', 'candidates',
-           'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big', 'held_bytes', 'saved_bytes',
-           'peak_bytes', 'measure_train_step', 'compare', 'compare_table']
+           'fmt_bytes', 'trainable_bytes', 'estimate_train', 'kv_bytes', 'estimate_sampling', 'estimate_scoring',
+           'candidates', 'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big', 'held_bytes',
+           'saved_bytes', 'peak_bytes', 'measure_train_step', 'compare', 'compare_table']
 
 # %% ../nbs/03b_memory.ipynb #7b695174
 GiB = 2**30
@@ -201,7 +201,7 @@ def activation_bytes(p:MemoryPlan) -> dict:
     if not p.lora_r: head += n*(H*(c + s) + 8)             # full fine-tuning: the head's input, normalised h, token ids
     return dict(body=body + rope, head=head, layer=layer)
 
-# %% ../nbs/03b_memory.ipynb #4afd6152
+# %% ../nbs/03b_memory.ipynb #1bf13d25
 CUDA_CONTEXT = int(0.6*GiB)   # CUDA context, cuBLAS and bitsandbytes kernels: ~0.3-0.8 GiB by GPU and CUDA version
 ALLOCATOR_SLACK = 0.10        # caching-allocator rounding and fragmentation, as a share of the memory that changes
 
@@ -224,10 +224,15 @@ class Estimate:
                    score=f'{p.batch} candidate(s) of {p.seq_len} tokens, {p.accum} batch(es)')[self.task]
         return f'{self.task}: quant {p.quant}, {p.dtype}, LoRA r {p.lora_r}, {p.attn}, {run}'
     def __str__(self):
-        rows = [f'{self.summary()}', f'peak at {self.phase}: {self.gib:.2f} GiB']
-        rows += [f'  {k:<34}{v/GiB:>8.2f} GiB' for k, v in self.parts.items()]
+        u, name = (GiB, 'GiB') if self.total >= 0.1*GiB else (2**20, 'MiB')
+        rows = [f'{self.summary()}', f'peak at {self.phase}: {fmt_bytes(self.total)}']
+        rows += [f'  {k:<34}{v/u:>8.2f} {name}' for k, v in self.parts.items()]
         return '\n'.join(rows)
     __repr__ = __str__
+
+def fmt_bytes(b:float) -> str:
+    "`b` bytes in GiB, or in MiB below 0.1 GiB"
+    return f'{b/GiB:.2f} GiB' if b >= 0.1*GiB else f'{b/2**20:.2f} MiB'
 
 def _with_overhead(p:MemoryPlan, parts:dict, fixed:int) -> dict:
     "`parts` plus the CUDA context and the allocator's slack on what is not `fixed` (weights)"
@@ -317,7 +322,7 @@ def fit(p:MemoryPlan, budget_gb:float=16, task:str='train', quants=QUANTS) -> Es
         best = e if best is None or e.total < best.total else best
     raise BootwmError(f'fit: nothing fits {budget_gb} GiB; the smallest {task} plan needs {best.gib:.2f} GiB:\n{best}')
 
-# %% ../nbs/03b_memory.ipynb #b6b3b296
+# %% ../nbs/03b_memory.ipynb #0781ef09
 class MemoryBudgetWarning(UserWarning): "An estimated peak exceeds the memory budget"
 
 def device_budget_gb() -> float|None:
@@ -330,9 +335,9 @@ def warn_if_too_big(est:Estimate, budget_gb:float|None=None, error:bool=False) -
     "Warn (or raise) when `est` exceeds `budget_gb` GiB (default: what the current GPU has); True when it fits"
     budget = device_budget_gb() if budget_gb is None else budget_gb
     if budget is None or est.gib <= budget: return True
-    top = ', '.join(f'{k} {v/GiB:.1f}' for k, v in sorted(est.parts.items(), key=lambda kv: -kv[1])[:3])
-    msg = (f'estimated peak {est.gib:.1f} GiB exceeds the budget of {budget:.1f} GiB ({est.summary()}); '
-           f'largest parts (GiB): {top}; bootwm.memory.fit proposes settings that fit')
+    top = ', '.join(f'{k} {fmt_bytes(v)}' for k, v in sorted(est.parts.items(), key=lambda kv: -kv[1])[:3])
+    msg = (f'estimated peak {fmt_bytes(est.total)} exceeds the budget of {fmt_bytes(budget*GiB)} ({est.summary()}); '
+           f'largest parts: {top}; bootwm.memory.fit proposes settings that fit')
     if error: raise BootwmError(msg)
     warnings.warn(msg, MemoryBudgetWarning, stacklevel=2)
     return False

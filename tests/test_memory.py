@@ -154,8 +154,9 @@ def test_warn_if_too_big(anole):
         assert warn_if_too_big(e, budget_gb=64) is True
         assert warn_if_too_big(e, budget_gb=4) is False
         if not torch.cuda.is_available(): assert warn_if_too_big(e) is True     # no budget, no GPU: nothing to compare
-    assert len(w) == 1 and w[0].category is MemoryBudgetWarning and '4.0 GiB' in str(w[0].message) and f'{e.gib:.1f} GiB' in str(w[0].message)
-    with pytest.raises(BootwmError, match='exceeds the budget of 4.0 GiB'): warn_if_too_big(e, budget_gb=4, error=True)
+    assert len(w) == 1 and w[0].category is MemoryBudgetWarning
+    assert f'estimated peak {e.gib:.2f} GiB exceeds the budget of 4.00 GiB' in str(w[0].message)
+    with pytest.raises(BootwmError, match='exceeds the budget of 4.00 GiB'): warn_if_too_big(e, budget_gb=4, error=True)
 
 @pytest.mark.parametrize('bad,msg', [(dict(quant='fp4'), "quant='fp4'"), (dict(dtype='fp8'), "dtype='fp8'"), (dict(batch=0), 'batch=0'),
                                       (dict(attn='flex'), "attn='flex'"), (dict(lora_targets=('qkv',)), "['qkv']"),
