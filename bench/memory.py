@@ -64,7 +64,7 @@ def main():
                 fn = fit(plan, budget, task, quants=(None, 'nf4'))
                 if fn.plan != f.plan: fits.append(f'| {model} | {job} (no int8) | {picks(fn, task)} | {fn.gib:.2f} |')
             except BootwmError as err:
-                fits.append(f'| {model} | {job} | nothing fits: {str(err).splitlines()[0].split("; ")[1]} | - |')
+                fits.append(f'| {model} | {job} | nothing fits: {str(err).splitlines()[0].split("; ")[1].rstrip(":")} | - |')
     print(f'Estimated peak GPU memory (GiB = 2^30 bytes), budget {budget:g} GiB. Estimates, not measurements.\n')
     print('| model | job | setting | peak (GiB) | at | fits | largest parts (GiB) |\n|---|---|---|---|---|---|---|')
     print('\n'.join(rows))
