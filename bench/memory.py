@@ -33,10 +33,13 @@ MODELS = {   # model -> (config, guidance streams of its sampler)
 
 def jobs(cfg, streams):
     base = MemoryPlan.from_config(cfg, quant='nf4', dtype='bf16', lora_r=16, attn='sdpa')
-    return [('FDM QLoRA train step', 'train', replace(base, seq_len=2100, batch=1, checkpointing=True), 'seq 2100, batch 1, checkpointing'),
+    # bootwm computes logits for the labelled tail only (`bootwm.train.label_tail`): the target image (N + 2) when
+    # training the FDM, the action (ACTION + 2) when the verifier scores
+    return [('FDM QLoRA train step', 'train', replace(base, seq_len=2100, batch=1, checkpointing=True, logit_tokens=N + 2),
+             'seq 2100, batch 1, checkpointing'),
             ('sample K=1', 'sample', replace(base, seq_len=FDM_PROMPT, new_tokens=N, k=1, streams=streams), f'{streams} streams'),
             ('sample K=8', 'sample', replace(base, seq_len=FDM_PROMPT, new_tokens=N, k=8, streams=streams), f'{streams} streams, one batch'),
-            ('verifier scores K=8', 'score', replace(base, seq_len=IDM, batch=8), f'{IDM} tokens each, one batch')]
+            ('verifier scores K=8', 'score', replace(base, seq_len=IDM, batch=8, logit_tokens=ACTION + 2), f'{IDM} tokens each, one batch')]
 
 ESTIMATE = dict(train=estimate_train, sample=estimate_sampling, score=estimate_scoring)
 

@@ -66,7 +66,7 @@ class Guidance:
         return torch.einsum('s,snv->nv', torch.tensor(self.weights, device=logits.device, dtype=logits.dtype),
                             logits.view(len(self.weights), -1, logits.shape[-1]))
 
-# %% ../nbs/03a_generate.ipynb #799ccfe9
+# %% ../nbs/03a_generate.ipynb #671539e9
 @dataclass
 class Generation:
     ids: torch.LongTensor        # [B*k, T] new tokens (pad after a stop)
@@ -83,7 +83,7 @@ def generate(vlm, prompts:list[list[int]], max_new:int, allowed=None, k:int=1, s
     dev, pad, S = vlm.device, vlm.sp['pad'], 1 + (len(guidance.streams) if guidance else 0)
     rows = list(prompts) + [p for s in (guidance.streams if guidance else []) for p in s]
     ids, mask, pos = (t.to(dev) for t in left_pad(rows, pad))
-    logits, cache = vlm.logits(ids, mask, position_ids=pos, use_cache=True)
+    logits, cache = vlm.logits(ids, mask, position_ids=pos, use_cache=True, logits_to_keep=1)   # the last position only
     last, pos = logits[:, -1].float(), pos[:, -1:]
     if k > 1:
         cache.batch_repeat_interleave(k)

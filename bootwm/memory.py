@@ -23,7 +23,7 @@ __all__ = ['GiB', 'BYTES', 'QUANTS', 'ATTNS', 'OPTIMIZERS', 'CUDA_CONTEXT', 'ALL
            'candidates', 'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big', 'held_bytes',
            'saved_bytes', 'peak_bytes', 'measure_train_step', 'compare', 'compare_table']
 
-# %% ../nbs/03b_memory.ipynb #7b695174
+# %% ../nbs/03b_memory.ipynb #ccec9e0e
 GiB = 2**30
 BYTES = {'fp32': 4, 'bf16': 2, 'fp16': 2}
 QUANTS = (None, 'int8', 'nf4')          # in order of preference: full precision first
@@ -57,7 +57,8 @@ class MemoryPlan:
     new_tokens: int = 1024           # tokens written per sample (sample)
     k: int = 1                       # samples per prompt decoded together (sample)
     streams: int = 1                 # prompt streams per sample: 1, 2 (one guidance scale: Liquid), 3 (two: Anole)
-    score_cache: bool = True         # the scoring forward also builds a KV cache (transformers' default use_cache)
+    score_cache: bool = False        # the scoring forward also builds a KV cache (transformers' default; bootwm's scoring does not)
+    logit_tokens: int = 0            # positions given logits (train, score): 0 = all; bootwm keeps the labelled tail (`label_tail`)
     device: str = 'cuda'             # 'cuda' adds the CUDA context and allocator slack; 'cpu' counts tensor bytes only
     def __post_init__(self):
         for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim',
@@ -69,6 +70,7 @@ class MemoryPlan:
         for k, ok in (('quant', QUANTS), ('dtype', tuple(BYTES)), ('attn', ATTNS), ('optimizer', tuple(OPTIMIZERS)), ('device', ('cuda', 'cpu'))):
             if getattr(self, k) not in ok: raise BootwmError(f'MemoryPlan.{k}={getattr(self, k)!r}: expected one of {ok}')
         if self.lora_r < 0: raise BootwmError(f'MemoryPlan.lora_r={self.lora_r}: must be 0 (full fine-tuning) or positive')
+        if not 0 <= self.logit_tokens <= self.seq_len: raise BootwmError(f'MemoryPlan.logit_tokens={self.logit_tokens}: must be in [0, seq_len={self.seq_len}]')
         bad = [t for t in self.lora_targets if t not in LORA_TARGETS]
         if bad: raise BootwmError(f'MemoryPlan.lora_targets: unknown {bad}; known: {LORA_TARGETS}')
         if not 0 <= self.lora_dropout < 1: raise BootwmError(f'MemoryPlan.lora_dropout={self.lora_dropout}: must be in [0, 1)')
@@ -187,7 +189,9 @@ def scores_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     c = BYTES[p.dtype]
     return rows*p.num_attention_heads*T*T*(4 + (c if c != 4 else 0)) if p.attn == 'eager' else 0
 
-# %% ../nbs/03b_memory.ipynb #67b35208
+# %% ../nbs/03b_memory.ipynb #effd8983
+def _lt(p:MemoryPlan) -> int: return p.logit_tokens or p.seq_len    # positions with logits
+
 def activation_bytes(p:MemoryPlan) -> dict:
     "Bytes saved for backward by one training micro-batch: `body` (layers), `head` (norm, head, loss), `layer` (one layer)"
     B, T, L, H, V = p.batch, p.seq_len, p.num_hidden_layers, p.hidden_size, p.vocab_size
@@ -196,7 +200,7 @@ def activation_bytes(p:MemoryPlan) -> dict:
     layer = n*layer_bytes_per_token(p) + scores_bytes(p, B, T)
     if p.checkpointing: body = n*L*H*s                                   # each layer's input
     else: body = n*((L - 1)*layer_bytes_per_token(p) + layer_bytes_per_token(p, first=True)) + L*scores_bytes(p, B, T)
-    head = n*(H*4 + 4) + B*(T - 1)*(V*4 + 12)            # final norm input and rsqrt; fp32 log-softmax, targets, weights
+    head = n*(H*4 + 4) + B*(_lt(p) - 1)*(V*4 + 12)       # final norm input and rsqrt; fp32 log-softmax, targets, weights
     if p.quant and c != 4: head += V*H*c                   # autocast's compute-dtype copy of the (k-bit prepared) fp32 head
     if not p.lora_r: head += n*(H*(c + s) + 8)             # full fine-tuning: the head's input, normalised h, token ids
     return dict(body=body + rope, head=head, layer=layer)
@@ -239,7 +243,7 @@ def _with_overhead(p:MemoryPlan, parts:dict, fixed:int) -> dict:
     if p.device != 'cuda': return parts
     return {**parts, 'CUDA context + allocator slack': CUDA_CONTEXT + ALLOCATOR_SLACK*(sum(parts.values()) - fixed)}
 
-# %% ../nbs/03b_memory.ipynb #6b2a4390
+# %% ../nbs/03b_memory.ipynb #86a1c454
 def trainable_bytes(p:MemoryPlan) -> dict:
     "LoRA (fp32) or all weights (full fine-tuning, in the compute dtype), their gradients and optimizer states"
     if p.lora_r: n, b, own = lora_params(p), 4, lora_params(p)*4
@@ -255,20 +259,22 @@ def estimate_train(p:MemoryPlan) -> Estimate:
              'LoRA weights': t['adapters'], 'gradients': t['grads'],
              'optimizer states': t['optimizer']}
     loss = {'activations (layers)': a['body'], 'activations (head, log-softmax)': a['head'],
-            'loss gradients (2 x fp32 B T V)': 2*4*p.batch*(p.seq_len - 1)*p.vocab_size}
+            'loss gradients (2 x fp32 B T V)': 2*4*p.batch*(_lt(p) - 1)*p.vocab_size}
     grads = n*2*(H + I)*_stream(p) + (p.batch*p.num_attention_heads*p.seq_len**2*4 if p.attn == 'eager' else 0)
     layer = {'activations (layers)': a['body'], 'recomputed layer': a['layer'] if p.checkpointing else 0, 'layer gradients': grads}
     phase, parts = max((('loss backward', loss), ('layer backward', layer)), key=lambda x: sum(x[1].values()))
     return Estimate('train', p, phase, _with_overhead(p, {**fixed, **parts}, sum(fixed.values())))
 
-# %% ../nbs/03b_memory.ipynb #9d456215
+# %% ../nbs/03b_memory.ipynb #e9f3d464
 def kv_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "KV cache of `rows` sequences of `T` tokens: `2 x layers x kv_heads x head_dim x T x rows` in the compute dtype"
     return 2*p.num_hidden_layers*p.num_key_value_heads*p.head_dim*T*rows*BYTES[p.dtype]
 
 def _forward_bytes(p:MemoryPlan, rows:int, T:int) -> int:
-    "Transient activations of one layer in a no-grad forward: hidden states and the MLP's intermediates"
-    return rows*T*(2*p.hidden_size + 3*p.intermediate_size)*BYTES[p.dtype] + scores_bytes(p, rows, T)
+    "Transient activations of one layer in a no-grad forward: residual, norm and attention outputs, MLP, 4-D mask"
+    # measured on CPU: about 4 hidden-size and 3 MLP-width tensors per token are alive at once
+    mask = rows*T*T*(BYTES[p.dtype] if p.attn == 'eager' else 1)          # additive float (eager) or boolean (sdpa)
+    return rows*T*(4*p.hidden_size + 3*p.intermediate_size)*BYTES[p.dtype] + scores_bytes(p, rows, T) + mask
 
 def _inference_weights(p:MemoryPlan) -> dict:
     w = weight_bytes(p, training=False)
@@ -279,20 +285,20 @@ def estimate_sampling(p:MemoryPlan) -> Estimate:
     "Peak memory of sampling `p.k` continuations of `p.new_tokens` tokens for `p.batch` prompts of `p.seq_len` tokens"
     w, L, V, c = _inference_weights(p), p.num_hidden_layers, p.vocab_size, BYTES[p.dtype]
     rows0 = p.batch*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
-    prompt_logits, step = rows0*Tp*V*c, rows*V*(c + 16)                # prompt logits; a step's logits, fp32 copies
+    prompt_logits, step = rows0*V*c, rows*V*(c + 16)                   # the prompt's last logits; a step's logits, fp32 copies
     phases = {'prompt forward': {'KV cache': kv_bytes(p, rows0, Tp), 'activations / prompt logits': max(_forward_bytes(p, rows0, Tp), prompt_logits)},
               'first step': {'KV cache': kv_bytes(p, rows, Tp + 1), 'prompt logits + step logits': prompt_logits + step},
               'last step': {'KV cache': kv_bytes(p, rows, Tp + Tn)*(1 + 1/(2*L)), 'step logits': step}}
     phase = max(phases, key=lambda k: sum(phases[k].values()))
     return Estimate('sample', p, phase, _with_overhead(p, {**w, **phases[phase]}, sum(w.values())))
 
-# %% ../nbs/03b_memory.ipynb #0a822ad2
+# %% ../nbs/03b_memory.ipynb #82b9f639
 def estimate_scoring(p:MemoryPlan) -> Estimate:
     "Peak memory of scoring `p.batch` sequences of `p.seq_len` tokens in one no-grad forward with fp32 log-softmax"
     w, rows, T, V, c = _inference_weights(p), p.batch, p.seq_len, p.vocab_size, BYTES[p.dtype]
-    kv = kv_bytes(p, rows, T) if p.score_cache else 0
-    phases = {'forward': {'KV cache': kv, 'activations / logits': max(_forward_bytes(p, rows, T), rows*T*V*c)},
-              'log-softmax': {'logits (fp32 copy + log-softmax)': rows*(T - 1)*V*(12 if c == 4 else 8)}}
+    kv, Tl = (kv_bytes(p, rows, T) if p.score_cache else 0), _lt(p)
+    phases = {'forward': {'KV cache': kv, 'activations / logits': max(_forward_bytes(p, rows, T), rows*Tl*V*c)},
+              'log-softmax': {'logits (fp32 copy + log-softmax)': rows*(Tl - 1)*V*(12 if c == 4 else 8)}}
     phase = max(phases, key=lambda k: sum(phases[k].values()))
     return Estimate('score', p, phase, _with_overhead(p, {**w, **phases[phase]}, sum(w.values())))
 
@@ -383,14 +389,15 @@ def peak_bytes(fn, device:str='cpu'):
            if e.tag == _EventType.Allocation and e.extra_fields.device.type == 'cpu']
     return out, max([0, *tot])
 
-# %% ../nbs/03b_memory.ipynb #164ea17a
+# %% ../nbs/03b_memory.ipynb #a3211706
 def _loss(model, batch, logits_fn, autocast):
     "`weighted_ce` of a forward run the way `Trainer` (accelerate) runs it: autocast, then logits upcast to fp32"
     from bootwm.train import weighted_ce
     with torch.autocast(next(model.parameters()).device.type, dtype=autocast, enabled=autocast is not None):
         logits = logits_fn(batch['input_ids'], batch['attention_mask'])
-    logits = logits.float()                                # drops the compute-dtype logits, as `convert_outputs_to_fp32` does
-    return weighted_ce(logits, batch['labels'], batch.get('weights'))
+    logits, keep = logits.float(), logits.shape[1]         # drops the compute-dtype logits, as `convert_outputs_to_fp32` does
+    w = batch.get('weights')                               # a `logits_fn` may return the labelled tail only (`label_tail`)
+    return weighted_ce(logits, batch['labels'][:, -keep:], None if w is None else w[:, -keep:])
 
 def measure_train_step(model, batch:dict, logits_fn=None, autocast=None, lr:float=1e-3) -> dict:
     "Measured bytes of one training step of `model` (in train mode) on `batch`: weights, optimizer, saved, peak"

@@ -17,8 +17,8 @@ from .importance import WeightConfig, token_weights
 
 # %% auto #0
 __all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'token_logprobs',
-           'weighted_ce', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args', 'check_memory',
-           'TrainResult', 'train']
+           'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args',
+           'check_memory', 'TrainResult', 'train']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
@@ -87,7 +87,7 @@ def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='me
         else: out.append(vlm.fdm_example(cs, r.action, ct, token_weights(zs[None], zt[None], norm, floor)[0]))
     return out
 
-# %% ../nbs/05_train.ipynb #28f5e69b
+# %% ../nbs/05_train.ipynb #85f72320
 def collate(examples:list[dict], pad:int) -> dict:
     "Right-pad a list of examples into a batch"
     n = max(len(e['input_ids']) for e in examples)
@@ -110,7 +110,12 @@ def weighted_ce(logits, labels, weights=None):
     w = mask.float() if weights is None else weights[:, 1:] * mask
     return -(lp * w).sum() / mask.sum().clamp_min(1)
 
-# %% ../nbs/05_train.ipynb #36bb55d9
+def label_tail(labels) -> int:
+    "How many final positions a loss needs logits for: both templates put their labels at the end of the sequence"
+    first = int((labels != -100).int().argmax(-1).min())
+    return labels.shape[1] - max(first - 1, 0)
+
+# %% ../nbs/05_train.ipynb #b8bd82eb
 from transformers import Trainer, TrainingArguments, TrainerCallback
 from transformers.trainer_callback import PrinterCallback
 
@@ -119,8 +124,9 @@ class DynamicsTrainer(Trainer):
     def __init__(self, vlm, **kw): self.vlm = vlm; super().__init__(model=vlm.model, **kw)
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels, weights = inputs.pop('labels'), inputs.pop('weights', None)
-        logits, _ = self.vlm.backend.logits(model, **inputs)
-        loss = weighted_ce(logits, labels, weights)
+        keep = label_tail(labels)                   # no logits (B x T x V, the largest tensor) for the prompt
+        logits, _ = self.vlm.backend.logits(model, **inputs, logits_to_keep=keep)
+        loss = weighted_ce(logits, labels[:, -keep:], None if weights is None else weights[:, -keep:])
         return (loss, logits) if return_outputs else loss
 
 class EvalCallback(TrainerCallback):

@@ -11,7 +11,7 @@ from bootwm.memory import (GiB, MemoryPlan, MemoryBudgetWarning, param_counts, m
                            measure_train_step, compare, activation_bytes)
 from bootwm.search import score_actions, sample_images
 from bootwm.toyworld import WorldConfig
-from bootwm.train import collate
+from bootwm.train import collate, label_tail
 from bootwm.vlm import UnifiedVLM, tiny_vlm, get_quantization_config
 
 EXACT, PEAK = 0.02, 0.12      # tolerances: parts we count exactly; peaks (allocator timing, conservative gradients)
@@ -60,6 +60,20 @@ def test_train_step_matches_estimate(tiny_dir, quant, dtype, ck, r, attn):
     assert (plan.quant, plan.lora_r, plan.attn) == (quant, r, attn)
     m = measure_train_step(q.model, b, q.logits, autocast=torch.bfloat16 if dtype == 'bf16' else None)
     check(compare(estimate_train(plan), m))
+
+@pytest.mark.parametrize('ck', [False, True])
+def test_train_step_with_tail_logits_matches_estimate(tiny_dir, ck):
+    "bootwm's trainer asks for the labelled tail's logits only (`label_tail`); the planner's `logit_tokens` follows"
+    torch.manual_seed(0)
+    q = UnifiedVLM.from_pretrained(tiny_dir, quant='nf4', dtype=torch.float32).add_lora(lora_r=8, gradient_checkpointing=ck)
+    q.model.train()
+    b = fdm_batch(q); keep = label_tail(b['labels'])
+    plan = MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=b['input_ids'].shape[1], batch=2,
+                                 checkpointing=ck, logit_tokens=keep)
+    m = measure_train_step(q.model, b, lambda ids, mask: q.logits(ids, mask, logits_to_keep=keep))
+    cmp = compare(estimate_train(plan), m)
+    assert abs(cmp['saved'][2] - 1) < 0.03 and abs(cmp['peak'][2] - 1) < PEAK, cmp   # the tail's saved bytes: within 3%
+    assert estimate_train(plan).total < estimate_train(replace(plan, logit_tokens=0)).total
 
 def _family(kind, tmp_path):
     "A tiny Gemma (GQA, head_dim != hidden/heads, tied head, GELU) or Chameleon (q/k norms, VQ encoder) in NF4 + LoRA"
@@ -111,8 +125,9 @@ def test_scoring_matches_estimate(nf4_vlm, n):
     q, g = nf4_vlm, torch.Generator().manual_seed(1)
     srcs, tgts = (torch.randint(0, q.image_tokenizer.n_codes, (n, q.n_tokens), generator=g) for _ in range(2))
     _, peak = peak_bytes(lambda: score_actions(q, srcs, tgts, ['move the red circle up']*n))
-    T = len(q.idm_example(srcs[0], tgts[0], 'move the red circle up')['input_ids'])
-    e = estimate_scoring(MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=T, batch=n))
+    ex = collate([q.idm_example(srcs[0], tgts[0], 'move the red circle up')], q.sp['pad'])
+    e = estimate_scoring(MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=ex['input_ids'].shape[1],
+                                               logit_tokens=label_tail(ex['labels']), batch=n))
     assert abs((held_bytes(q.model) + peak)/e.total - 1) < PEAK, (e, held_bytes(q.model) + peak)
 
 def test_param_counts_match_meta_models():
@@ -145,7 +160,8 @@ def test_estimates_grow_with_what_they_should(anole):
     assert estimate_train(replace(anole, quant=None)).total > estimate_train(replace(anole, quant='int8')).total > t.total
     k1, k8 = (estimate_sampling(replace(anole, seq_len=1040, k=k, streams=3)) for k in (1, 8))
     assert k8.parts['KV cache'] == 8 * k1.parts['KV cache']
-    assert estimate_scoring(replace(anole, seq_len=2064, batch=8, score_cache=False)).total < estimate_scoring(replace(anole, seq_len=2064, batch=8)).total
+    assert estimate_scoring(replace(anole, seq_len=2064, batch=8)).total < estimate_scoring(replace(anole, seq_len=2064, batch=8, score_cache=True)).total
+    assert estimate_train(replace(anole, logit_tokens=1026)).total < estimate_train(anole).total
 
 def test_warn_if_too_big(anole):
     e = estimate_train(anole)
