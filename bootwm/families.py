@@ -129,7 +129,7 @@ def _image_tokenizer(spec, family, path):
     if (spec/'config.json').exists(): return VQGANTokenizer.from_diffusers(spec, **pre)
     raise BootwmError(f'image_tokenizer={str(spec)!r}: not a .ckpt file or a tokenizer directory')
 
-# %% ../nbs/03c_families.ipynb #1b32d7e6
+# %% ../nbs/03c_families.ipynb #4e43412b
 def load_vlm(path, backend:str|None=None, image_tokenizer=None, quant:str|None=None, dtype='auto', lora=None,
              gradient_checkpointing:bool=False, device_map=None, trainable:bool=False) -> UnifiedVLM:
     "A `UnifiedVLM` from a local bootwm directory or hub-format checkpoint (quantised and with LoRA if asked)"
@@ -137,25 +137,25 @@ def load_vlm(path, backend:str|None=None, image_tokenizer=None, quant:str|None=N
     from bootwm.vlm import get_quantization_config
     path, dt = Path(path), compute_dtype(dtype)
     if not path.exists(): raise BootwmError(f'{path}: no such model directory')
-    if quant and device_map is None and torch.cuda.is_available():       # one GPU per process (also under accelerate/DDP)
+    if device_map is None and torch.cuda.is_available():       # one GPU per process (also under accelerate/DDP)
         device_map = {'': int(os.environ.get('LOCAL_RANK', 0))}
     if (path/'bootwm.json').exists():
         vlm = UnifiedVLM.from_pretrained(path, quant=quant, dtype=dt, device_map=device_map, trainable=trainable)
     else:
         if not (path/'config.json').exists(): raise BootwmError(f'{path}: neither a bootwm directory nor a checkpoint (no config.json)')
-        mt = AutoConfig.from_pretrained(path).model_type
+        cfg = AutoConfig.from_pretrained(path); mt = cfg.model_type
         family = backend or MODEL_TYPES.get(mt)
         if backend and backend not in FAMILIES: raise BootwmError(f'backend={backend!r}: expected one of {list(FAMILIES)}')
         if family not in FAMILIES: raise BootwmError(f'{path}/config.json: model_type {mt!r} has no backend; pass backend= one of {list(FAMILIES)}')
         itok = _image_tokenizer(image_tokenizer, family, path)
         b = FAMILIES[family](n_codes=itok.n_codes)
-        if family == 'liquid': b.image_offset = AutoConfig.from_pretrained(path).vocab_size - itok.n_codes
+        if family == 'liquid': b.image_offset = cfg.vocab_size - itok.n_codes
         qc = get_quantization_config(quant, dt, b.keep_full)
         model = b.load_model(path, quantization_config=qc, dtype=dt, device_map=device_map)
         vlm = UnifiedVLM(model, AutoTokenizer.from_pretrained(path), itok, b)
         vlm.base_path = path
     if lora: vlm.add_lora(**_lora_kw(lora), gradient_checkpointing=gradient_checkpointing)
-    elif gradient_checkpointing: vlm.model.activation_checkpointing_enable(dict(use_reentrant=False))
+    if gradient_checkpointing: vlm.model.activation_checkpointing_enable(dict(use_reentrant=False))
     return vlm
 
 def _lora_kw(lora) -> dict:
