@@ -163,7 +163,7 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
         losses = [h['loss'] for h in res.history if 'loss' in h]
         print(f'{dest}: {task} trained {cfg.steps} steps' + (f', loss {losses[0]:.3f} -> {losses[-1]:.3f}' if losses else ''))
 
-# %% ../nbs/11_cli.ipynb #8c4bc56f
+# %% ../nbs/11_cli.ipynb #ba451f85
 def _pairs(spec:str|None, flag:str) -> dict:
     out = {}
     for s in (spec.split(',') if spec else []):
@@ -196,8 +196,10 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
                 overwrite:bool=False,     # replace an existing report (predictions and verdicts are reused)
                 quiet:bool=False):
     "Evaluate systems on a benchmark: judge, L1/CLIP/DINO, oracle on the toy world; report.md and report.html"
+    from bootwm.core import check_new
     from bootwm.baselines import run_system
     from bootwm.report import run_eval
+    check_new(Path(out)/'report.md', overwrite)          # refuse before running anything
     rows, root = _bench(bench); rows = rows[:limit] if limit else rows
     sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
     systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})
