@@ -24,12 +24,13 @@ def left_pad(prompts:list[list[int]], pad:int):
     mask = torch.tensor([[0]*(n-len(p)) + [1]*len(p) for p in prompts])
     return ids, mask, (mask.cumsum(-1) - 1).clamp_min(0)
 
-# %% ../nbs/03a_generate.ipynb #510e305d
+# %% ../nbs/03a_generate.ipynb #2684ef9e
 def constrain(logits, allowed:torch.BoolTensor|None=None):
     "Set the logits of tokens outside the mask `allowed` (one bool per vocabulary id) to -inf"
     if allowed is None: return logits
-    keep = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
-    keep[:len(allowed)] = allowed[:logits.shape[-1]].to(logits.device)
+    keep = allowed.to(logits.device)
+    if len(keep) != logits.shape[-1]:                # a vocabulary padded beyond the tokenizer: extra ids not allowed
+        keep = torch.cat([keep, keep.new_zeros(max(0, logits.shape[-1] - len(keep)))])[:logits.shape[-1]]
     return logits.masked_fill(~keep, float('-inf'))
 
 def pick(logits, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None, generator=None):
@@ -66,7 +67,7 @@ class Guidance:
         return torch.einsum('s,snv->nv', torch.tensor(self.weights, device=logits.device, dtype=logits.dtype),
                             logits.view(len(self.weights), -1, logits.shape[-1]))
 
-# %% ../nbs/03a_generate.ipynb #671539e9
+# %% ../nbs/03a_generate.ipynb #25870cbe
 @dataclass
 class Generation:
     ids: torch.LongTensor        # [B*k, T] new tokens (pad after a stop)
@@ -88,7 +89,7 @@ def generate(vlm, prompts:list[list[int]], max_new:int, allowed=None, k:int=1, s
     if k > 1:
         cache.batch_repeat_interleave(k)
         last, pos, mask = (t.repeat_interleave(k, 0) for t in (last, pos, mask))
-    n = len(last) // S
+    n, allowed = len(last) // S, None if allowed is None else allowed.to(dev)    # moved once, not every step
     out, lps, real, live = [], [], [], torch.ones(n, dtype=torch.bool, device=dev)
     for t in range(max_new):
         logp = last[:n].log_softmax(-1)
