@@ -6,18 +6,28 @@ Docs: https://bootwm.github.io/bootwm/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7c8df3d4
 from __future__ import annotations
-import json, os, random, dataclasses
+import json, logging, os, random, dataclasses
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['BootwmError', 'Transition', 'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail',
-           'resolve', 'registrable', 'seed_everything']
+__all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'read_manifest', 'check_new',
+           'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable', 'seed_everything']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
     "A user-facing error: the message names what is wrong and where."
+
+# %% ../nbs/00_core.ipynb #879ecbcb
+class DropMessage(logging.Filter):
+    "A logging filter that drops the records whose message starts with `prefix`"
+    def __init__(self, prefix:str): super().__init__(); self.prefix = prefix
+    def filter(self, record): return not str(record.msg).startswith(self.prefix)
+
+BNB_CPU_LOGGER = 'bitsandbytes.backends.cpu.ops'
+BNB_KERNELS_NOTE = DropMessage('Failed to load CPU gemm_4bit_forward from kernels-community')
+logging.getLogger(BNB_CPU_LOGGER).addFilter(BNB_KERNELS_NOTE)
 
 # %% ../nbs/00_core.ipynb #4fa4ee1b
 @dataclass

@@ -8,7 +8,7 @@ Docs: https://bootwm.github.io/bootwm/memory.html.md"""
 
 # %% ../nbs/03b_memory.ipynb #b9d6ef43
 from __future__ import annotations
-import math, warnings
+import itertools, math, warnings
 from dataclasses import dataclass, replace
 import torch
 from fastcore.basics import patch
@@ -385,9 +385,9 @@ def peak_bytes(fn, device:str='cpu'):
     from torch.profiler import profile, ProfilerActivity
     from torch._C._profiler import _EventType
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: out = fn()
-    tot = [e.extra_fields.total_allocated for e in _walk(prof.profiler.kineto_results.experimental_event_tree())
-           if e.tag == _EventType.Allocation and e.extra_fields.device.type == 'cpu']
-    return out, max([0, *tot])
+    ev = sorted((e for e in _walk(prof.profiler.kineto_results.experimental_event_tree())
+                 if e.tag == _EventType.Allocation and e.extra_fields.device.type == 'cpu'), key=lambda e: e.start_time_ns)
+    return out, max([0, *itertools.accumulate(e.extra_fields.alloc_size for e in ev)])
 
 # %% ../nbs/03b_memory.ipynb #a3211706
 def _loss(model, batch, logits_fn, autocast):

@@ -14,6 +14,7 @@ import torch, torch.nn.functional as F
 from .core import BootwmError, Transition, resolve, seed_everything
 from fastcore.basics import patch
 from .importance import WeightConfig, token_weights
+from .vlm import no_cpu_repack
 
 # %% auto #0
 __all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'token_logprobs',
@@ -121,7 +122,9 @@ from transformers.trainer_callback import PrinterCallback
 
 class DynamicsTrainer(Trainer):
     "A `Trainer` whose loss is Eq. 2's weighted likelihood (plain likelihood without weights)"
-    def __init__(self, vlm, **kw): self.vlm = vlm; super().__init__(model=vlm.model, **kw)
+    def __init__(self, vlm, **kw):
+        self.vlm = vlm; no_cpu_repack(vlm.model)        # whatever ran before, 4-bit layers train in their own layout
+        super().__init__(model=vlm.model, **kw)
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels, weights = inputs.pop('labels'), inputs.pop('weights', None)
         keep = label_tail(labels)                   # no logits (B x T x V, the largest tensor) for the prompt

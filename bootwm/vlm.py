@@ -7,7 +7,7 @@ Docs: https://bootwm.github.io/bootwm/vlm.html.md"""
 
 # %% ../nbs/03_vlm.ipynb #9a79d25f
 from __future__ import annotations
-import json, importlib
+import json, importlib, warnings
 from dataclasses import dataclass, field, asdict
 from functools import cached_property
 from pathlib import Path
@@ -17,8 +17,8 @@ from .core import BootwmError, check_new, registrable
 from .tokenizers import ImageTokenizer, GridTokenizer
 
 # %% auto #0
-__all__ = ['BACKENDS_LAZY', 'LORA_TARGETS', 'Backend', 'word_tokenizer', 'UnifiedVLM', 'tiny_vlm', 'get_quantization_config',
-           'get_peft_config']
+__all__ = ['BACKENDS_LAZY', 'LORA_TARGETS', 'Backend', 'word_tokenizer', 'no_cpu_repack', 'UnifiedVLM', 'tiny_vlm',
+           'get_quantization_config', 'get_peft_config']
 
 # %% ../nbs/03_vlm.ipynb #295dfd1c
 BACKENDS_LAZY = {'chameleon': 'bootwm.families', 'liquid': 'bootwm.families'}   # backends defined in other modules
@@ -83,6 +83,28 @@ def word_tokenizer(words, specials=('<pad>','<unk>','<bos>','<eos>','<boi>','<eo
     return PreTrainedTokenizerFast(tokenizer_object=tk, pad_token=pad, unk_token=unk, bos_token=bos, eos_token=eos,
                                    additional_special_tokens=[s for s in specials if s not in (bos, eos, pad, unk)])
 
+# %% ../nbs/03_vlm.ipynb #dda88e7d
+def _cpu_packed(layer) -> bool:
+    return bool(getattr(getattr(layer.weight, 'quant_state', None), 'packing_format_for_cpu', False))
+
+def no_cpu_repack(model) -> int:
+    "Keep `model`'s bitsandbytes 4-bit layers trainable: no CPU repack from now on, one already done undone; the layer count"
+    layers = [m for m in model.modules() if hasattr(m, 'support_avx512bf16_for_cpu')]
+    for m in layers: m.support_avx512bf16_for_cpu = False
+    packed = [m for m in layers if _cpu_packed(m)]
+    if packed: warnings.warn(f'{len(packed)} 4-bit layers had been repacked for the CPU inference kernel; unpacked to train '
+                             'them (their block scales come back rounded to bf16, so their weights moved slightly)')
+    for m in packed: _unpack(m.weight)
+    return len(layers)
+
+def _unpack(w):
+    "bitsandbytes' inverse of the CPU repack; it puts the block scales back in their order only with double quantisation"
+    from bitsandbytes.functional import _convert_weight_packed_for_cpu_inverse as inverse
+    nested = w.quant_state.original_nested
+    w.data, qs = inverse(w.data, w.quant_state)
+    if not nested: qs.absmax = qs.absmax.T.reshape(-1).float()     # it was stored transposed, [K/blocksize, N], in bf16
+    w.quant_state = qs
+
 # %% ../nbs/03_vlm.ipynb #05f82b14
 class UnifiedVLM:
     "A causal LM that reads and writes images as codes, with its text and image tokenizers"
@@ -92,6 +114,7 @@ class UnifiedVLM:
         missing = {k: v for k, v in backend.specials.items() if self.sp[k] in (None, tokenizer.unk_token_id)}
         if missing: raise BootwmError(f'special tokens missing from the tokenizer: {missing}')
         backend.bind(model, tokenizer)
+        no_cpu_repack(model)             # 4-bit layers stay trainable after any no-grad pass (see above)
     @property
     def n_tokens(self): return self.image_tokenizer.n_tokens
     @property

@@ -6,6 +6,7 @@ from bootwm.search import score_actions, sample_images
 from bootwm.train import TrainConfig, train, make_examples, collate, weighted_ce
 from bootwm.toyworld import write_dataset
 from bootwm.vlm import UnifiedVLM
+from qlora_util import base_weights
 
 TINY = dict(chameleon=tiny_chameleon, liquid=tiny_liquid)
 
@@ -32,14 +33,12 @@ def test_qlora_step_lowers_loss_and_changes_only_lora(base, data, task, tmp_path
     vlm = load_vlm(path, image_tokenizer=itok, quant='nf4', dtype='float32')
     assert type(vlm.model.model.layers[0].self_attn.q_proj).__name__ == 'Linear4bit'
     batch = collate(make_examples(vlm, rows[:8], root, task), vlm.sp['pad'])
-    frozen = {n: p.detach().clone() for n, p in vlm.model.named_parameters()}
+    frozen = base_weights(vlm.model)
     before = _batch_loss(vlm, batch)
     cfg = TrainConfig(task=task, steps=12, batch_size=8, lr=2e-2, lora_r=8, gradient_checkpointing=True, log_every=1)
     train(vlm, rows[:8], root, cfg, output_dir=tmp_path/'run', progress=False)
     assert _batch_loss(vlm, batch) < before
-    name = lambda n: n.replace('base_model.model.', '').replace('.base_layer', '')
-    params = dict(vlm.model.named_parameters())
-    base_now = {name(n): p for n, p in params.items() if 'lora_' not in n}
+    base_now, params = base_weights(vlm.model), dict(vlm.model.named_parameters())
     assert set(base_now) == set(frozen)
     assert [n for n in frozen if not torch.equal(frozen[n], base_now[n])] == []
     lora = [p for n, p in params.items() if 'lora_B' in n]
