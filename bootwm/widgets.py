@@ -14,8 +14,8 @@ from .tokenizers import load_image
 from .importance import NORMS, image_weights
 
 # %% auto #0
-__all__ = ['ORDERS', 'fig_png', 'importance_figure', 'ImportanceMap', 'importance_map', 'candidate_order', 'ranking_figure',
-           'CandidateRanking', 'candidate_ranking']
+__all__ = ['ORDERS', 'fig_png', 'Fig', 'png_image', 'View', 'importance_figure', 'ImportanceMap', 'importance_map',
+           'candidate_order', 'ranking_figure', 'CandidateRanking', 'candidate_ranking']
 
 # %% ../nbs/09_widgets.ipynb #78847ff0
 def _show(ax, im, title=''):
@@ -26,27 +26,39 @@ def fig_png(fig) -> bytes:
     "PNG bytes of a matplotlib figure"
     buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight'); return buf.getvalue()
 
+class Fig(Figure):
+    "A matplotlib `Figure` that shows itself as a PNG when it ends a notebook cell, with no pyplot and no backend set"
+    def _repr_png_(self): return fig_png(self)
+
+def png_image() -> 'W.Image':
+    "An image widget that shows a PNG at its own size and aspect ratio (a flex box would otherwise stretch it)"
+    return W.Image(format='png', layout=W.Layout(align_self='flex-start', object_fit='contain', max_width='100%'))
+
+class View:
+    "A view object shows its `widget` when it ends a notebook cell"
+    def _repr_mimebundle_(self, **kw): return self.widget._repr_mimebundle_(**kw)
+
 # %% ../nbs/09_widgets.ipynb #2bcaa1a4
 def importance_figure(image_tokenizer, src, tgt, norm:str='mean1', floor:float=0.3, title:str=''):
     "Figure of source, target and their Eq. 2 weights on the token grid; returns `(fig, weights)`"
     w = image_weights(image_tokenizer, [src], [tgt], norm, floor)[0]
-    fig = Figure(figsize=(7.5, 2.6)); a_src, a_tgt, a_w = fig.subplots(1, 3)
+    fig = Fig(figsize=(7.5, 2.8), layout='constrained'); a_src, a_tgt, a_w = fig.subplots(1, 3)
     _show(a_src, load_image(src), 'source'); _show(a_tgt, load_image(tgt), 'target')
     hm = a_w.imshow(w.reshape(image_tokenizer.grid).numpy(), cmap='magma', interpolation='nearest')
-    a_w.set_xticks([]); a_w.set_yticks([]); a_w.set_title(f'weights (norm={norm}, floor={floor:.2f})', fontsize=8)
-    fig.colorbar(hm, ax=a_w)
+    a_w.set_xticks([]); a_w.set_yticks([]); a_w.set_title(f'weights\nnorm={norm}, floor={floor:.2f}', fontsize=8)
+    fig.colorbar(hm, ax=a_w, shrink=0.8)
     if title: fig.suptitle(title, fontsize=9)
     return fig, w
 
 # %% ../nbs/09_widgets.ipynb #3cbf79c3
-class ImportanceMap:
+class ImportanceMap(View):
     "Eq. 2 weights of `pairs` of (src, tgt) images, with controls for pair, `norm` and `floor`"
     def __init__(self, image_tokenizer, pairs, actions=None):
         self.image_tokenizer, self.pairs, self.actions = image_tokenizer, list(pairs), actions
         self.index = W.IntSlider(0, min=0, max=len(self.pairs)-1, description='pair')
         self.norm = W.Dropdown(options=NORMS, value='mean1', description='norm')
         self.floor = W.FloatSlider(0.3, min=0, max=1, step=0.05, description='floor')
-        self.image = W.Image(format='png')
+        self.image = png_image()
         self.widget = W.VBox([W.HBox([self.index, self.norm, self.floor]), self.image])
         for c in (self.index, self.norm, self.floor): c.observe(lambda _: self.redraw(), 'value')
         self.redraw()
@@ -80,7 +92,7 @@ def ranking_figure(image_tokenizer, result, oracle=None, order:str='idm'):
     "Figure of a `SearchResult`'s source and candidates ordered by `order`; the IDM's pick framed green"
     idx, rank = candidate_order(result, order), {c: r+1 for r, c in enumerate(result.ranking)}
     ims = image_tokenizer.decode(torch.cat([result.src[None], result.candidates]))
-    fig = Figure(figsize=(1.7*(len(idx)+1), 2.3)); axs = fig.subplots(1, len(idx)+1, squeeze=False)[0]
+    fig = Fig(figsize=(1.7*(len(idx)+1), 2.6), layout='constrained'); axs = fig.subplots(1, len(idx)+1, squeeze=False)[0]
     _show(axs[0], ims[0], 'source')
     for ax, c in zip(axs[1:], idx):
         _show(ax, ims[c+1], _cand_title(rank[c], float(result.scores[c]), None if oracle is None else oracle[c], c == result.best))
@@ -90,13 +102,13 @@ def ranking_figure(image_tokenizer, result, oracle=None, order:str='idm'):
     return fig
 
 # %% ../nbs/09_widgets.ipynb #ed5e310d
-class CandidateRanking:
+class CandidateRanking(View):
     "Candidates of `results` (list of `SearchResult`) with their IDM (and `oracle`) scores, one item at a time"
     def __init__(self, image_tokenizer, results, oracle=None):
         self.image_tokenizer, self.results, self.oracle = image_tokenizer, list(results), oracle
         self.index = W.IntSlider(0, min=0, max=len(self.results)-1, description='item')
         self.order_by = W.Dropdown(options=ORDERS, value='idm', description='order')
-        self.image = W.Image(format='png')
+        self.image = png_image()
         self.widget = W.VBox([W.HBox([self.index, self.order_by]), self.image])
         for c in (self.index, self.order_by): c.observe(lambda _: self.redraw(), 'value')
         self.redraw()
