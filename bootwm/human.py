@@ -179,13 +179,16 @@ class HumanEval:
         self.todo = pending(self.out, self.items, annotator)
         letters = list(LETTERS[:len(self.systems)])
         self.progress, self.action, self.message = W.HTML(), W.HTML(), W.HTML()
-        self.src = W.Image(format='png'); self.outputs = [W.Image(format='png') for _ in letters]
+        framed = lambda: W.Image(format='png', layout=W.Layout(border='1px solid #888', padding='2px', align_self='flex-start'))
+        self.src = framed(); self.outputs = [framed() for _ in letters]
         self.best = W.ToggleButtons(options=letters, value=None, description='best')
         self.worst = W.ToggleButtons(options=letters, value=None, description='worst')
         self.submit = W.Button(description='submit vote', button_style='primary')
         self.submit.on_click(lambda _: self.vote())
+        for t in (self.best, self.worst): t.observe(lambda _: self._hint(), 'value')
         cards = [W.VBox([W.HTML('<b>source</b>'), self.src])] + [W.VBox([W.HTML(f'<b>{l}</b>'), im]) for l, im in zip(letters, self.outputs)]
-        self.widget = W.VBox([self.progress, self.action, W.HBox(cards), self.best, self.worst, W.HBox([self.submit, self.message])])
+        self.cards = W.HBox(cards, layout=W.Layout(gap='8px'))
+        self.widget = W.VBox([self.progress, self.action, self.cards, self.best, self.worst, W.HBox([self.submit, self.message])])
         self.show()
 
 # %% ../nbs/15_human.ipynb #6cabbc11
@@ -197,7 +200,8 @@ def show(self:HumanEval):
     if not left:
         self.item = self.order = None
         self.progress.value = f'<b>{html.escape(self.annotator)}</b>: all {n} items voted on. Thank you!'
-        self.action.value = ''; self.submit.disabled = self.best.disabled = self.worst.disabled = True
+        self.action.value = self.message.value = ''; self.cards.layout.display = 'none'   # no last item left on screen
+        self.submit.disabled = self.best.disabled = self.worst.disabled = True
         return
     self.item = it = self.todo[0]
     self.order = ballot(it.id, self.systems, self.annotator, self.seed)
@@ -205,6 +209,12 @@ def show(self:HumanEval):
     self.action.value = f'<b>action:</b> {html.escape(it.action or "")}'
     self.src.value = _png(resolve(it.src, self.root) if self.root is not None else it.src, self.width)
     for im, s in zip(self.outputs, self.order): im.value = _png(self.table[s][it.id], self.width)
+
+@patch
+def _hint(self:HumanEval):
+    "Clear the 'pick a best and a worst' hint once both are picked"
+    if self.best.value is not None and self.worst.value is not None and self.message.value.startswith('pick'):
+        self.message.value = ''
 
 @patch
 def vote(self:HumanEval):
