@@ -190,6 +190,7 @@ class HumanEval:
         self.cards = W.HBox(cards, layout=W.Layout(gap='8px'))
         self.widget = W.VBox([self.progress, self.action, self.cards, self.best, self.worst, W.HBox([self.submit, self.message])])
         self.show()
+    def _repr_mimebundle_(self, **kw): return self.widget._repr_mimebundle_(**kw)   # shows as its widget
 
 # %% ../nbs/15_human.ipynb #6cabbc11
 @patch
