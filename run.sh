@@ -2,6 +2,7 @@
 # bootwm's two commands. Each sets everything up on a fresh machine with Python 3.11+ (no GPU needed):
 #   bash run.sh demo [bootwm demo options]   # the toy-world pipeline and its report (default: demo_out/)
 #   bash run.sh test [pytest options]        # every test, every notebook included
+#   bash run.sh lab [jupyter lab options]    # open the notebooks in JupyterLab (nbs/index.ipynb first)
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -31,5 +32,6 @@ case "$cmd" in
   test) setup
         export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 MPLBACKEND=Agg
         exec "$VENV/bin/python" -m pytest -q tests "$@" ;;
-  *) echo "usage: bash run.sh demo [options] | bash run.sh test [pytest options]"; exit 2 ;;
+  lab)  setup; exec "$VENV/bin/jupyter" lab --ServerApp.root_dir=nbs index.ipynb $( [ "$(id -u)" = 0 ] && echo --allow-root ) "$@" ;;
+  *) echo "usage: bash run.sh demo [options] | bash run.sh test [pytest options] | bash run.sh lab [jupyter lab options]"; exit 2 ;;
 esac
