@@ -6,7 +6,7 @@ Docs: https://bootwm.github.io/bootwm/widgets.html.md"""
 
 # %% ../nbs/09_widgets.ipynb #4b202c8d
 from __future__ import annotations
-import io
+import base64, io
 import torch, ipywidgets as W
 from matplotlib.figure import Figure
 from fastcore.basics import patch
@@ -35,8 +35,9 @@ def png_image() -> 'W.Image':
     return W.Image(format='png', layout=W.Layout(align_self='flex-start', object_fit='contain', max_width='100%'))
 
 class View:
-    "A view object shows its `widget` when it ends a notebook cell"
-    def _repr_mimebundle_(self, **kw): return self.widget._repr_mimebundle_(**kw)
+    "A view shows its `widget` when it ends a notebook cell, with its current picture for pages that run no widgets"
+    def _repr_mimebundle_(self, **kw):
+        return {**self.widget._repr_mimebundle_(**kw), 'image/png': base64.b64encode(bytes(self.image.value)).decode()}
 
 # %% ../nbs/09_widgets.ipynb #2bcaa1a4
 def importance_figure(image_tokenizer, src, tgt, norm:str='mean1', floor:float=0.3, title:str=''):
