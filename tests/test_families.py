@@ -51,7 +51,7 @@ def test_qlora_step_lowers_loss_and_changes_only_lora(base, data, task, tmp_path
     again = UnifiedVLM.from_pretrained(tmp_path/'adapted', quant='nf4', dtype=torch.float32)
     assert type(again.backend).__name__.lower() == family
     torch.testing.assert_close(again.logits(batch['input_ids'], batch['attention_mask']),
-                               vlm.logits(batch['input_ids'], batch['attention_mask']), atol=1e-4, rtol=1e-4)
+                               vlm.logits(batch['input_ids'], batch['attention_mask']))   # same fp32 path, same codes: fp32 tolerances
 
 def test_verifier_batch_equals_one_by_one(base, data):
     family, path, itok = base
