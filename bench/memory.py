@@ -103,7 +103,7 @@ def check_model(name, cfg, tiny, dev):
         b = {k: v.to(dev) for k, v in dict(input_ids=ids, attention_mask=torch.ones_like(ids), labels=labels,
                                             weights=(labels != -100).float()).items()}
         base = m.get_base_model()
-        logits = lambda i, a: base.lm_head(base.model(input_ids=i, attention_mask=a).last_hidden_state)    # as ChameleonLM
+        logits = lambda i, a: base.lm_head(base.model(input_ids=i, attention_mask=a).last_hidden_state)    # as ChameleonLM  # noqa: F821 (deleted below, after use)
         measured = measure_train_step(m, b, logits, autocast=torch.bfloat16)
         plan = MemoryPlan.from_model(m, dtype='bf16', device=dev, seq_len=T, batch=1, checkpointing=True)
         est = estimate_train(plan)
