@@ -17,7 +17,7 @@ from .importance import WeightConfig, token_weights
 from .vlm import no_cpu_repack
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'make_examples', 'collate', 'token_logprobs',
+__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'compact', 'make_examples', 'collate', 'token_logprobs',
            'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args',
            'check_memory', 'TrainResult', 'train']
 
@@ -74,28 +74,40 @@ def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
         out.update({p: (c, f) for p, c, f in zip(b, codes, z)})
     return out
 
-def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.3, cache=None) -> list[dict]:
+def compact(ex:dict) -> dict:
+    "An example as small tensors: token ids and labels in int32, weights in fp32 (Python lists take ~8x the memory)"
+    return {k: torch.tensor(v, dtype=torch.float32 if k == 'weights' else torch.int32) for k, v in ex.items()}
+
+def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.3, cache=None,
+                  chunk:int=128) -> list[dict]:
     "IDM or FDM training examples from labelled transitions (image paths relative to `root`), read through `cache` if given"
     bad = [r.id for r in rows if not r.action or not r.tgt]
     if bad: raise BootwmError(f'{len(bad)} transition(s) lack an action or a target, e.g. ids {bad[:5]}')
-    paths = [resolve(p, root) for r in rows for p in (r.src, r.tgt)]
     if cache is not None: from bootwm.cache import encode_paths_cached
-    enc = encode_paths_cached(cache, paths) if cache is not None else encode_paths(vlm.image_tokenizer, paths)
+    encode = (lambda ps: encode_paths_cached(cache, ps)) if cache is not None else (lambda ps: encode_paths(vlm.image_tokenizer, ps))
     out = []
-    for r in rows:
-        (cs, zs), (ct, zt) = enc[str(resolve(r.src, root))], enc[str(resolve(r.tgt, root))]
-        if task == 'idm': out.append(vlm.idm_example(cs, ct, r.action))
-        else: out.append(vlm.fdm_example(cs, r.action, ct, token_weights(zs[None], zt[None], norm, floor)[0]))
+    for i in range(0, len(rows), chunk):         # features (1 MiB an image at 512 px) live for one chunk of rows only
+        part = rows[i:i+chunk]
+        enc = encode([resolve(p, root) for r in part for p in (r.src, r.tgt)])
+        out += [compact(_example(vlm, enc, r, root, task, norm, floor)) for r in part]
     return out
+
+def _example(vlm, enc, r, root, task, norm, floor) -> dict:
+    (cs, zs), (ct, zt) = enc[str(resolve(r.src, root))], enc[str(resolve(r.tgt, root))]
+    if task == 'idm': return vlm.idm_example(cs, ct, r.action)
+    return vlm.fdm_example(cs, r.action, ct, token_weights(zs[None], zt[None], norm, floor)[0])
 
 # %% ../nbs/05_train.ipynb #85f72320
 def collate(examples:list[dict], pad:int) -> dict:
-    "Right-pad a list of examples into a batch"
-    n = max(len(e['input_ids']) for e in examples)
-    col = lambda k, v, dt: torch.tensor([e.get(k, [1.0]*len(e['input_ids'])) + [v]*(n-len(e['input_ids'])) for e in examples], dtype=dt)
+    "Right-pad a list of examples (lists or tensors) into a batch; an example without weights weighs 1 everywhere"
+    n, lens = max(len(e['input_ids']) for e in examples), [len(e['input_ids']) for e in examples]
+    def col(k, fill, dtype, default=None):
+        out = torch.full((len(examples), n), fill, dtype=dtype)
+        for row, e, m in zip(out, examples, lens): row[:m] = torch.as_tensor(e[k], dtype=dtype) if k in e else default
+        return out
     b = dict(input_ids=col('input_ids', pad, torch.long), labels=col('labels', -100, torch.long),
-             attention_mask=torch.tensor([[1]*len(e['input_ids']) + [0]*(n-len(e['input_ids'])) for e in examples]))
-    if 'weights' in examples[0]: b['weights'] = col('weights', 0., torch.float)
+             attention_mask=(torch.arange(n)[None] < torch.tensor(lens)[:, None]).long())
+    if 'weights' in examples[0]: b['weights'] = col('weights', 0., torch.float, default=1.)
     return b
 
 def token_logprobs(logits, labels):
