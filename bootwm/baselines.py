@@ -20,8 +20,8 @@ from .tokenizers import load_image
 
 # %% auto #0
 __all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'Pred', 'image_name', 'preds_file', 'read_preds', 'pred_paths', 'register_system',
-           'copy_system', 'run_system', 'fit_resolution', 'load_pix2pix', 'tiny_pix2pix', 'pix2pix_system',
-           'world_model_system']
+           'copy_system', 'item_key', 'stale_preds', 'run_system', 'fit_resolution', 'load_pix2pix', 'tiny_pix2pix',
+           'pix2pix_system', 'world_model_system']
 
 # %% ../nbs/14_baselines.ipynb #897a32b5
 PREDS, CONFIG = 'preds.jsonl', 'system.json'    # file names inside an output folder
@@ -143,11 +143,28 @@ def _check_rows(rows):
         image_name(r.id)
         if not r.action: raise BootwmError(f'id={r.id!r}: action={r.action!r}: every bench row needs an action')
 
-def _todo(rows, out) -> list:
-    "Rows not yet in `out`'s predictions (after cutting a partial last line)"
+def item_key(row:Transition, root) -> str:
+    "What decides an item's prediction: a hash of its action and its source image's bytes"
+    try: src = Path(resolve(row.src, root)).read_bytes()
+    except OSError as e: raise BootwmError(f'id={row.id!r}: src={row.src!r}: cannot read the image ({e.strerror or e})') from None
+    return hashlib.sha256(json.dumps([row.action, hashlib.sha256(src).hexdigest()]).encode()).hexdigest()[:20]
+
+def stale_preds(rows:list[Transition], root, path) -> list[str]:
+    "Ids of `rows` whose prediction in `path` was made for another item (an edited benchmark) or records no item key"
+    keys = {r.id: item_key(r, root) for r in rows}
+    return [p.id for p in read_preds(path, check_images=False) if p.id in keys and p.meta.get('item') != keys[p.id]]
+
+def _todo(rows, root, out) -> list:
+    "Rows not yet in `out`'s predictions; predictions made for another item under the same id are dropped first"
     p = out/PREDS
     if not p.exists(): return list(rows)
-    repair_tail(p); done = {r.id for r in read_preds(p)}
+    repair_tail(p)
+    if stale := set(stale_preds(rows, root, p)):
+        warnings.warn(f'{out}: {len(stale)} item(s) differ from the item their prediction was made for (the benchmark changed, '
+                      f'e.g. ids {sorted(stale)[:5]}): predicting them again', stacklevel=3)
+        keep = [d for d in read_preds(p, check_images=False) if d.id not in stale]
+        tmp = p.with_name(p.name + '.tmp'); tmp.write_text(''.join(json.dumps(d.to_dict()) + '\n' for d in keep)); os.replace(tmp, p)
+    done = {r.id for r in read_preds(p)}
     return [r for r in rows if r.id not in done]
 
 def _save_png(im, path):
@@ -164,7 +181,7 @@ def run_system(system:str|Callable, rows:list[Transition], root, out, name:str|N
     name = name or (getattr(system, '__name__', 'custom') if callable(system) else system)
     _check_rows(rows); settings = _resolved(system, settings)
     out = _open_out(out, _config(name, kind, settings), overwrite); (out/PREDS).touch()
-    if not (todo := _todo(rows, out)): return out/PREDS
+    if not (todo := _todo(rows, root, out)): return out/PREDS
     predict = system if callable(system) else SYSTEMS[system](**settings)
     with tqdm(total=len(todo), desc=name, disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
@@ -172,7 +189,7 @@ def run_system(system:str|Callable, rows:list[Transition], root, out, name:str|N
             ims = predict([load_image(resolve(r.src, root)) for r in b], [r.action for r in b], [r.id for r in b])
             if len(ims) != len(b): raise BootwmError(f'system {name!r} returned {len(ims)} images for {len(b)} items')
             for r, im in zip(b, ims): _save_png(im, out/image_name(r.id))
-            append_manifest(out/PREDS, [Pred(r.id, name, image_name(r.id)).to_dict() for r in b])
+            append_manifest(out/PREDS, [Pred(r.id, name, image_name(r.id), dict(item=item_key(r, root))).to_dict() for r in b])
             bar.update(len(b))
     return out/PREDS
 
