@@ -19,9 +19,9 @@ from .core import BootwmError, Transition, resolve, repair_tail, append_manifest
 from .tokenizers import load_image
 
 # %% auto #0
-__all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'Pred', 'image_name', 'preds_file', 'read_preds', 'pred_paths', 'register_system',
-           'copy_system', 'item_key', 'stale_preds', 'run_system', 'fit_resolution', 'load_pix2pix', 'tiny_pix2pix',
-           'pix2pix_system', 'world_model_system']
+__all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'SAMPLING', 'PAPER_SAMPLING', 'Pred', 'image_name', 'preds_file', 'read_preds',
+           'pred_paths', 'register_system', 'copy_system', 'item_key', 'stale_preds', 'run_system', 'fit_resolution',
+           'load_pix2pix', 'tiny_pix2pix', 'pix2pix_system', 'sampling_defaults', 'world_model_system']
 
 # %% ../nbs/14_baselines.ipynb #897a32b5
 PREDS, CONFIG = 'preds.jsonl', 'system.json'    # file names inside an output folder
@@ -294,21 +294,34 @@ def pix2pix_system(path, num_inference_steps:int=50, guidance_scale:float=7.5, i
 # %% ../nbs/14_baselines.ipynb #32ab059f
 def _item_seed(seed:int, key:str) -> int: return int.from_bytes(hashlib.sha256(f'{seed}:{key}'.encode()).digest()[:7], 'little')
 
-def _vlm(x):
-    "A `UnifiedVLM` as given, or loaded from its folder"
+def _vlm(x, quant=None):
+    "A `UnifiedVLM` as given, or loaded from its folder with `load_vlm` (placed on the GPU when there is one)"
     if x is None or not isinstance(x, (str, Path)): return x
-    from bootwm.vlm import UnifiedVLM
-    return UnifiedVLM.from_pretrained(x)
+    from bootwm.families import load_vlm
+    return load_vlm(x, quant=quant)
+
+SAMPLING = ('temperature', 'top_k', 'top_p', 'text_scale', 'image_scale', 'null')
+PAPER_SAMPLING = dict(tiny=dict(temperature=1.0), chameleon=dict(temperature=1.0))   # paper §5.3: temperature 1, no guidance
+
+def sampling_defaults(family:str, preset:str='paper') -> dict:
+    "Image-sampling settings of a family: 'paper' (its paper setting, else its own sampler), 'family' (its own sampler), 'plain' (T=1)"
+    from bootwm.vlm import Backend
+    if preset not in ('paper', 'family', 'plain'): raise BootwmError(f"sampling={preset!r}: expected 'paper', 'family' or 'plain'")
+    own = dict(Backend.get(family).sampling)
+    return dict(temperature=1.0) if preset == 'plain' else PAPER_SAMPLING.get(family, own) if preset == 'paper' else own
 
 @register_system('world_model')
-def world_model_system(fdm, idm=None, k:int=1, temperature:float=1.0, seed:int=42):
+def world_model_system(fdm, idm=None, k:int=1, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None,
+                       text_scale:float|None=None, image_scale:float|None=None, null:str|None=None, seed:int=42, quant:str|None=None):
     "A bootwm world model (`fdm`: `UnifiedVLM` or folder): one sample, or the `idm`-verified best of `k` (Eq. 3)"
     from bootwm.search import sample_images, best_of_k
     if k < 1 or (k > 1 and idm is None): raise BootwmError(f'k={k}: must be 1, or more with an idm to pick among the samples')
-    fdm, idm = _vlm(fdm), _vlm(idm)
+    fdm, idm = _vlm(fdm, quant), _vlm(idm, quant)
+    kw = dict(temperature=temperature, top_k=top_k, top_p=top_p, text_scale=text_scale, image_scale=image_scale)
+    if null is not None: kw['null'] = null
     def predict(srcs, actions, ids):
         g = torch.Generator(fdm.device).manual_seed(_item_seed(seed, ids[0]))
-        if idm is None: codes = sample_images(fdm, srcs, actions, 1, temperature, generator=g)[:, 0]
-        else: codes = torch.stack([r.candidates[r.best] for r in best_of_k(fdm, idm, srcs, actions, k, temperature=temperature, generator=g)])
+        if idm is None: codes = sample_images(fdm, srcs, actions, 1, generator=g, **kw)[:, 0]
+        else: codes = torch.stack([r.candidates[r.best] for r in best_of_k(fdm, idm, srcs, actions, k, generator=g, **kw)])
         return fdm.image_tokenizer.decode(codes)
     return predict
