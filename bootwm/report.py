@@ -16,10 +16,11 @@ from .metrics import image_metrics, summarize, subset_of
 
 # %% auto #0
 __all__ = ['METRICS', 'LOWER_IS_BETTER', 'metric_names', 'grade_system', 'read_reference', 'mark_comparable', 'results_table',
-           'table_markdown', 'table_html', 'plot_scores', 'eval_gallery', 'run_eval']
+           'table_markdown', 'table_html', 'plot_scores', 'eval_gallery', 'run_eval', 'predict_actions', 'run_idm_eval']
 
 # %% ../nbs/16_report.ipynb #5303b896
-METRICS = dict(judge='judge', oracle='oracle', l1='L1', clip_i='CLIP-I', clip_t='CLIP-T', dino='DINO')
+METRICS = dict(judge='judge', oracle='oracle', l1='L1', clip_i='CLIP-I', clip_t='CLIP-T', dino='DINO',
+               bertscore='BERTScore', rouge1='ROUGE-1', rougeL='ROUGE-L', bleu='BLEU')      # the last four: IDM (Table 1)
 LOWER_IS_BETTER = {'l1'}
 
 def metric_names(judge_model:str|None=None) -> dict:
@@ -232,11 +233,63 @@ def run_eval(rows:list[Transition], root, systems:dict, out, judge=None, clip=No
     (out/'results.json').write_text(_dump(dict(table=table, judge=info, tally=_tally(judge, out) if judge else None,
                                                systems=_system_configs(systems), notes=list(notes)), indent=2))
     plots = [plot_scores(table, m, out, names) for m in ('judge', 'oracle') if any(m in r for t in table.values() for r in t.values())]
-    imgs, lines = [*plots, eval_gallery(rows, root, preds, out)], _notes(items, judge, notes)
     title = f"Evaluation: {_plural(len(rows), 'item')}, {_plural(len(preds), 'system')}"
+    _write_report(out, title, _notes(items, judge, notes), table, names, [*plots, eval_gallery(rows, root, preds, out)])
+    return table
+
+def _write_report(out:Path, title:str, lines:list[str], table:dict, names:dict, imgs:list[str]=()):
+    "report.md and report.html: title, notes, the tables, the pictures"
     (out/'report.md').write_text('\n'.join([f'# {title}', '', *[f'{l}  ' for l in lines], '', table_markdown(table, names),
                                             *[f'![]({p})' for p in imgs]]) + '\n')
     (out/'report.html').write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>bootwm eval</title><style>td,th{{padding:2px 8px}}'
                                    f'</style></head><body><h1>{html.escape(title)}</h1>' + ''.join(f'<p>{html.escape(l)}</p>' for l in lines)
                                    + table_html(table, names) + ''.join(f'<p><img src="{p}" alt="{p}"></p>' for p in imgs) + '</body></html>\n')
+
+# %% ../nbs/16_report.ipynb #47ddbb69
+def _pair_key(row, root) -> str:
+    import hashlib
+    h = lambda p: hashlib.sha256(Path(resolve(p, root)).read_bytes()).hexdigest()
+    return hashlib.sha256(f'{h(row.src)}:{h(row.tgt)}'.encode()).hexdigest()[:20]
+
+def _drop_stale(path:Path, keys:dict):
+    "Remove from the annotated manifest `path` the rows written for another pair than the one now under their id"
+    from bootwm.core import read_manifest, repair_tail
+    if not path.exists(): return
+    repair_tail(path); rows = read_manifest(path)
+    keep = [r for r in rows if r.id in keys and r.meta.get('item') == keys[r.id]]
+    if len(keep) < len(rows): path.write_text(''.join(json.dumps(r.to_dict()) + '\n' for r in keep))
+
+def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True) -> dict:
+    "`{id: action}` the IDM (model or folder) writes greedily for each row's (src, tgt); resumable in the JSONL `out`"
+    from dataclasses import replace
+    from bootwm.core import read_manifest
+    from bootwm.bootstrap import annotate
+    keys = {r.id: _pair_key(r, root) for r in rows}
+    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True); _drop_stale(out, keys)
+    done = {r.id for r in read_manifest(out)} if out.exists() else set()
+    if todo := [replace(r, action=None, meta={'item': keys[r.id]}) for r in rows if r.id not in done]:
+        if isinstance(idm, (str, Path)):
+            from bootwm.families import load_vlm
+            idm = load_vlm(idm)
+        annotate(idm, todo, root, out, batch_size, annotator='idm', progress=progress)
+    return {r.id: r.action or '' for r in read_manifest(out) if r.id in keys}
+
+def run_idm_eval(rows:list[Transition], root, idms:dict, out, bertscore=None, reference=None, overwrite:bool=False,
+                 progress:bool=True, notes:list[str]=(), batch_size:int=16) -> dict:
+    "The paper's Table 1: each IDM (name -> model or folder) on the rows with a target; report under `out`; returns the table"
+    from bootwm.metrics import idm_text_metrics, load_bertscore
+    out = Path(out); check_new(out/'report.md', overwrite); out.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in rows if r.tgt and r.action]
+    if not rows: raise BootwmError('no benchmark item has both a target and an action: nothing for an IDM to predict')
+    bs = load_bertscore(bertscore) if isinstance(bertscore, (str, Path)) else bertscore
+    table = {}
+    for name, idm in idms.items():
+        acts = predict_actions(idm, rows, root, out/'systems'/name/'actions.jsonl', batch_size, progress)
+        for sub, m in idm_text_metrics(rows, acts, bs).items():
+            table.setdefault(sub, {})[name] = dict(m, bleu=m['bleu']/100)          # BLEU on 0-1, as the paper's Table 1
+    for r in (read_reference(reference) if reference else []):
+        table.setdefault(r['subset'], {})[r['system']] = {k: r[k] for k in METRICS if k in r} | dict(reference=True, comparable=True)
+    (out/'results.json').write_text(_dump(dict(table=table, task='idm', bertscore=str(bertscore) if bertscore else None, notes=list(notes)), indent=2))
+    lines = [f"IDM actions against the gold ones; BLEU on 0-1; BERTScore {'from ' + str(bertscore) if bertscore else 'not computed (no model folder given)'}.", *notes]
+    _write_report(out, f"IDM evaluation: {_plural(len(rows), 'item')}, {_plural(len(idms), 'system')}", lines, table, METRICS)
     return table
