@@ -224,7 +224,8 @@ def run_eval(rows:list[Transition], root, systems:dict, out, judge=None, clip=No
         if not isinstance(v, dict) and (bad := stale_preds(rows, root, v)):
             raise BootwmError(f'{v}: {len(bad)} prediction(s) were not made for the benchmark item now under their id '
                               f'(an edited benchmark, or no item key), e.g. ids {bad[:5]}; run system {k!r} again')
-    world, preds = _world(root), {k: v if isinstance(v, dict) else pred_paths(v) for k, v in systems.items()}
+    ids = {r.id for r in rows}                         # a folder may hold more items (an earlier, larger run): only these count
+    world, preds = _world(root), {k: {i: p for i, p in (v if isinstance(v, dict) else pred_paths(v)).items() if i in ids} for k, v in systems.items()}
     items = [it for name, p in preds.items() for it in grade_system(name, rows, root, p, judge, out/'judge.jsonl', clip, dino, world, progress)]
     info = _judge_info(judge)
     ref = mark_comparable(read_reference(reference), info and info['model'], info and info['prompt_sha256']) if reference else []
