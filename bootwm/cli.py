@@ -134,7 +134,7 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
                  out:str,                  # output folder: the model in out/model, checkpoints in out/run
                  model:str='tiny',         # 'tiny' (a fresh toy-world model) or a local checkpoint / bootwm directory
                  image_tokenizer:str=None, # the VQGAN for a checkpoint without one (Liquid): .ckpt or directory
-                 recipe:str='toy',         # 'toy' (TrainConfig defaults) or 'paper' (LoRA r16, lr 2e-4 IDM / 5e-4 FDM, ...)
+                 recipe:str='toy',         # 'toy' (TrainConfig defaults) or 'paper' (LoRA r16, lr 2e-4 / 5e-4, batch 64 / 96, 10 / 40 epochs, ...)
                  quant:str=None,           # 'nf4' or 'int8': QLoRA (needs LoRA)
                  steps:int=None, batch_size:int=None, grad_accum:int=None, lr:float=None, lora_r:int=None,
                  precision:str=None,       # 'auto', 'bf16', 'fp16' or 'fp32'
@@ -148,10 +148,11 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
     if recipe not in ('toy', 'paper'): raise BootwmError(f"--recipe {recipe!r}: expected 'toy' or 'paper'")
     kw = {k: v for k, v in dict(steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lora_r=lora_r,
                                 precision=precision).items() if v is not None}
-    cfg = TrainConfig.paper(task, save_every=save_every, seed=seed, **kw) if recipe == 'paper' else TrainConfig(task=task, save_every=save_every, seed=seed, **kw)
+    rows, root = read_manifest(data), Path(data).parent
+    cfg = (TrainConfig.paper(task, n_examples=len(rows), save_every=save_every, seed=seed, **kw) if recipe == 'paper'
+           else TrainConfig(task=task, save_every=save_every, seed=seed, **kw))
     if quant and not cfg.lora_r: raise BootwmError(f'--quant {quant}: a quantised model trains through LoRA; set --lora-r')
     dest = check_new(Path(out)/'model', overwrite)
-    rows, root = read_manifest(data), Path(data).parent
     if model == 'tiny':
         from bootwm.vlm import tiny_vlm
         from bootwm.toyworld import load_world_config
