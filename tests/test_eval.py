@@ -151,3 +151,20 @@ def test_idm_mode(world, tmp_path, run):
     t = json.loads((tmp_path/'ev/results.json').read_text())['table']
     assert set(t['overall']['idm']) == {'n', 'bleu', 'rouge1', 'rougeL'} and 0 <= t['overall']['idm']['bleu'] <= 1
     assert run('eval', d/'test.jsonl', tmp_path/'ev2', '--task', 'idm')[0] == 2
+
+BENCH = ROOT.parent/'shared'/'data'/'aurora-bench-sample'
+
+@pytest.mark.skipif(not BENCH.exists(), reason='AURORA-Bench sample not present')
+def test_real_aurora_bench_with_an_absent_image(tmp_path, run):
+    items = json.loads((BENCH/'test.json').read_text())
+    items.insert(3, dict(items[3], input='data/magicbrush/images/gone/gone-input.png'))    # as public files have
+    (tmp_path/'test.json').write_text(json.dumps(items)); (tmp_path/'data').symlink_to(BENCH/'data')
+    with LocalJudgeServer(answer=echo) as srv:
+        rc, out, err = run('eval', tmp_path/'test.json', tmp_path/'ev', '--quiet', '--on-error', 'skip', '--limit', 12,
+                           *judge_args(srv, tmp_path))
+    assert rc == 0, err[-2000:]
+    rej = [json.loads(l) for l in (tmp_path/'ev/rejects.jsonl').read_text().splitlines()]
+    assert [(x['row'], x['field']) for x in rej] == [(3, 'input')]
+    res = json.loads((tmp_path/'ev/results.json').read_text())
+    c = res['table']['overall']['copy']
+    assert (c['n'], c['scored'], c['failed']) == (12, 12, 0)
