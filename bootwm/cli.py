@@ -55,6 +55,8 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
                     batch_size:int=64,      # pairs per batch
                     name:str=None,          # annotator name recorded on every row (default: the IDM folder's name)
                     quant:str=None,         # 'nf4' or 'int8': load the IDM quantised
+                    temperature:float=0.0,  # 0: greedy, the paper's setting; above 0 samples the action
+                    top_p:float=None,       # nucleus sampling when temperature > 0
                     overwrite:bool=False,   # start over instead of resuming
                     quiet:bool=False):      # no progress bar
     "Label unlabelled pairs with an IDM (greedy, as the paper): action, mean token log-prob score, annotator"
@@ -62,8 +64,8 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
     from bootwm.families import load_vlm
     from bootwm.bootstrap import annotate
     rows = annotate(load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent, out, batch_size,
-                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet)
-    print(f'{out}: {len(rows)} annotated pairs')
+                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p)
+    print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
 
 @call_parse
 def bootwm_filter(manifest:str,            # annotated JSONL manifest (rows with score and cls)
@@ -251,7 +253,7 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     rows, root = _bench(bench, on_error, rejects); rows = rows[:limit] if limit else rows
     notes = [f'{n} benchmark row(s) skipped as unreadable: {rejects}'] if rejects and (n := len(Path(rejects).read_text().splitlines())) else []
     if task == 'idm':
-        table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes)
+        table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant)
     else:
         sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
         systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})

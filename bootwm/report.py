@@ -207,6 +207,11 @@ def _system_configs(systems) -> dict:
 
 def _plural(n, word): return f'{n} {word}' + ('' if n == 1 else 's')
 
+def _settings_line(name, cfg) -> str:
+    "One report line with a system's kind and its settings (sampling included)"
+    s = ', '.join(f'{k}={v}' for k, v in cfg['settings'].items() if v is not None)
+    return f"System {name} ({cfg.get('kind')}): {s}."
+
 def _notes(items, judge, notes) -> list[str]:
     if judge is None: return ['No judge configured.', *notes]
     info, fails = _judge_info(judge), [it for it in items if it.get('judge_failed')]
@@ -235,7 +240,8 @@ def run_eval(rows:list[Transition], root, systems:dict, out, judge=None, clip=No
                                                systems=_system_configs(systems), notes=list(notes)), indent=2))
     plots = [plot_scores(table, m, out, names) for m in ('judge', 'oracle') if any(m in r for t in table.values() for r in t.values())]
     title = f"Evaluation: {_plural(len(rows), 'item')}, {_plural(len(preds), 'system')}"
-    _write_report(out, title, _notes(items, judge, notes), table, names, [*plots, eval_gallery(rows, root, preds, out)])
+    lines = _notes(items, judge, notes) + [_settings_line(k, c) for k, c in _system_configs(systems).items() if c.get('settings')]
+    _write_report(out, title, lines, table, names, [*plots, eval_gallery(rows, root, preds, out)])
     return table
 
 def _write_report(out:Path, title:str, lines:list[str], table:dict, names:dict, imgs:list[str]=()):
@@ -260,7 +266,7 @@ def _drop_stale(path:Path, keys:dict):
     keep = [r for r in rows if r.id in keys and r.meta.get('item') == keys[r.id]]
     if len(keep) < len(rows): path.write_text(''.join(json.dumps(r.to_dict()) + '\n' for r in keep))
 
-def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True) -> dict:
+def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True, quant:str|None=None) -> dict:
     "`{id: action}` the IDM (model or folder) writes greedily for each row's (src, tgt); resumable in the JSONL `out`"
     from dataclasses import replace
     from bootwm.core import read_manifest
@@ -271,12 +277,12 @@ def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, pr
     if todo := [replace(r, action=None, meta={'item': keys[r.id]}) for r in rows if r.id not in done]:
         if isinstance(idm, (str, Path)):
             from bootwm.families import load_vlm
-            idm = load_vlm(idm)
+            idm = load_vlm(idm, quant=quant)
         annotate(idm, todo, root, out, batch_size, annotator='idm', progress=progress)
     return {r.id: r.action or '' for r in read_manifest(out) if r.id in keys}
 
 def run_idm_eval(rows:list[Transition], root, idms:dict, out, bertscore=None, reference=None, overwrite:bool=False,
-                 progress:bool=True, notes:list[str]=(), batch_size:int=16) -> dict:
+                 progress:bool=True, notes:list[str]=(), batch_size:int=16, quant:str|None=None) -> dict:
     "The paper's Table 1: each IDM (name -> model or folder) on the rows with a target; report under `out`; returns the table"
     from bootwm.metrics import idm_text_metrics, load_bertscore
     out = Path(out); check_new(out/'report.md', overwrite); out.mkdir(parents=True, exist_ok=True)
@@ -285,7 +291,7 @@ def run_idm_eval(rows:list[Transition], root, idms:dict, out, bertscore=None, re
     bs = load_bertscore(bertscore) if isinstance(bertscore, (str, Path)) else bertscore
     table = {}
     for name, idm in idms.items():
-        acts = predict_actions(idm, rows, root, out/'systems'/name/'actions.jsonl', batch_size, progress)
+        acts = predict_actions(idm, rows, root, out/'systems'/name/'actions.jsonl', batch_size, progress, quant)
         for sub, m in idm_text_metrics(rows, acts, bs).items():
             table.setdefault(sub, {})[name] = dict(m, bleu=m['bleu']/100)          # BLEU on 0-1, as the paper's Table 1
     for r in (read_reference(reference) if reference else []):

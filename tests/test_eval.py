@@ -141,6 +141,7 @@ def test_world_model_sampling_is_recorded(world, tmp_path, run):
     cfg = json.loads((tmp_path/'ev/systems/world_model/system.json').read_text())['settings']
     assert (cfg['temperature'], cfg['top_k'], cfg['text_scale']) == (1.0, 5, None)
     assert json.loads((tmp_path/'ev/results.json').read_text())['systems']['world_model']['settings']['top_k'] == 5
+    assert 'System world_model (world_model): ' in (tmp_path/'ev/report.md').read_text() and 'top_k=5' in (tmp_path/'ev/report.md').read_text()
 
 def test_idm_mode(world, tmp_path, run):
     from bootwm.vlm import tiny_vlm
