@@ -169,3 +169,17 @@ def test_real_aurora_bench_with_an_absent_image(tmp_path, run):
     res = json.loads((tmp_path/'ev/results.json').read_text())
     c = res['table']['overall']['copy']
     assert (c['n'], c['scored'], c['failed']) == (12, 12, 0)
+
+def test_annotate_sampling_options(world, tmp_path, run):
+    import torch
+    from bootwm.vlm import tiny_vlm
+    from bootwm.bootstrap import annotate_batch
+    d, rows = world
+    idm = tiny_vlm(seed=5)
+    greedy = [r.action for r in annotate_batch(idm, rows, d)]
+    assert greedy == [r.action for r in annotate_batch(idm, rows, d)]
+    hot = lambda s: [r.action for r in annotate_batch(idm, rows, d, temperature=3.0, generator=torch.Generator().manual_seed(s))]
+    assert hot(0) == hot(0) and hot(0) != hot(1) and hot(0) != greedy
+    idm.save_pretrained(tmp_path/'idm')
+    rc, out, err = run('annotate', tmp_path/'idm', d/'test.jsonl', tmp_path/'ann.jsonl', '--quiet', '--temperature', 2.0, '--top-p', 0.9)
+    assert rc == 0 and 'temperature 2.0, top-p 0.9' in out, err
