@@ -112,8 +112,9 @@ PAPER_JUDGE = 'gpt-4o-2024-11-20'      # the paper's judge, a dated snapshot: an
 def _url_problem(url:str) -> str|None:
     "Why `url` cannot be an endpoint root, or None"
     try: u = urllib.parse.urlsplit(url); u.port
-    except ValueError as e: return f'cannot be parsed ({e})'
-    if u.scheme not in ('http', 'https') or re.search(r'\s', url): return 'need an http:// or https:// URL'
+    except ValueError as e: return f'cannot be parsed: {e}'
+    if u.scheme not in ('http', 'https'): return 'not http or https'
+    if re.search(r'\s', url): return 'white space in it'
     return None if u.hostname else 'no host name'
 
 def _default_cache() -> str: return str(Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'bootwm'/'judge')
@@ -140,7 +141,7 @@ class JudgeConfig:
         self.base_url = (self.base_url or os.environ.get('OPENAI_BASE_URL') or 'https://api.openai.com/v1').rstrip('/')
         self._key = api_key or os.environ.get('OPENAI_API_KEY') or None
         for name, ok, need in [('model', isinstance(self.model, str) and self.model.strip(), 'a model name'),
-                               ('base_url', not (why := _url_problem(self.base_url)), why),
+                               ('base_url', not (why := _url_problem(self.base_url)), f'an http:// or https:// URL ({why})'),
                                ('temperature', 0 <= self.temperature <= 2, '0 <= temperature <= 2'),
                                ('max_tokens', self.max_tokens >= 16, 'at least 16'),
                                ('detail', self.detail in ('low', 'high', 'auto'), "'low', 'high' or 'auto'"),
