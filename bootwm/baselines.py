@@ -149,10 +149,11 @@ def item_key(row:Transition, root) -> str:
     except OSError as e: raise BootwmError(f'id={row.id!r}: src={row.src!r}: cannot read the image ({e.strerror or e})') from None
     return hashlib.sha256(json.dumps([row.action, hashlib.sha256(src).hexdigest()]).encode()).hexdigest()[:20]
 
-def stale_preds(rows:list[Transition], root, path) -> list[str]:
-    "Ids of `rows` whose prediction in `path` was made for another item (an edited benchmark) or records no item key"
+def stale_preds(rows:list[Transition], root, path, unkeyed:bool=True) -> list[str]:
+    "Ids of `rows` whose prediction in `path` was made for another item (an edited benchmark), or (`unkeyed`) records no item key"
     keys = {r.id: item_key(r, root) for r in rows}
-    return [p.id for p in read_preds(path, check_images=False) if p.id in keys and p.meta.get('item') != keys[p.id]]
+    return [p.id for p in read_preds(path, check_images=False)
+            if p.id in keys and p.meta.get('item') != keys[p.id] and (unkeyed or 'item' in p.meta)]
 
 def _todo(rows, root, out) -> list:
     "Rows not yet in `out`'s predictions; predictions made for another item under the same id are dropped first"

@@ -8,7 +8,7 @@ Docs: https://bootwm.github.io/bootwm/report.html.md"""
 
 # %% ../nbs/16_report.ipynb #7fe1b68d
 from __future__ import annotations
-import html, json, math
+import html, json, math, warnings
 from pathlib import Path
 from .core import BootwmError, Transition, check_new, resolve
 from .baselines import pred_paths, run_system
@@ -182,7 +182,6 @@ def _dump(obj, **kw) -> str: return json.dumps(_plain(obj), allow_nan=False, def
 
 def _tally(judge, out:Path) -> dict:
     "The judge's tally over every process that wrote `out`'s verdicts: the saved total plus what this judge did since"
-    from bootwm.judge import Tally
     p, now = out/'judge_tally.json', judge.tally.to_dict()
     total = json.loads(p.read_text()) if p.exists() else {}
     seen = getattr(judge, '_saved_tally', {})
@@ -226,9 +225,12 @@ def run_eval(rows:list[Transition], root, systems:dict, out, judge=None, clip=No
     from bootwm.baselines import stale_preds
     out = Path(out); check_new(out/'report.md', overwrite); out.mkdir(parents=True, exist_ok=True)
     for k, v in systems.items():
-        if not isinstance(v, dict) and (bad := stale_preds(rows, root, v)):
-            raise BootwmError(f'{v}: {len(bad)} prediction(s) were not made for the benchmark item now under their id '
-                              f'(an edited benchmark, or no item key), e.g. ids {bad[:5]}; run system {k!r} again')
+        if isinstance(v, dict): continue
+        if bad := stale_preds(rows, root, v, unkeyed=False):
+            raise BootwmError(f'{v}: {len(bad)} prediction(s) were made for another item than the one now under their id '
+                              f'(an edited benchmark), e.g. ids {bad[:5]}; run system {k!r} again')
+        if n := len(stale_preds(rows, root, v)):
+            warnings.warn(f'{v}: {n} prediction(s) record no item key (made outside run_system?): their ids are trusted to name the same items')
     ids = {r.id for r in rows}                         # a folder may hold more items (an earlier, larger run): only these count
     world, preds = _world(root), {k: {i: p for i, p in (v if isinstance(v, dict) else pred_paths(v)).items() if i in ids} for k, v in systems.items()}
     items = [it for name, p in preds.items() for it in grade_system(name, rows, root, p, judge, out/'judge.jsonl', clip, dino, world, progress)]
@@ -263,8 +265,9 @@ def _drop_stale(path:Path, keys:dict):
     from bootwm.core import read_manifest, repair_tail
     if not path.exists(): return
     repair_tail(path); rows = read_manifest(path)
-    keep = [r for r in rows if r.id in keys and r.meta.get('item') == keys[r.id]]
-    if len(keep) < len(rows): path.write_text(''.join(json.dumps(r.to_dict()) + '\n' for r in keep))
+    keep = [r for r in rows if r.id not in keys or r.meta.get('item') == keys[r.id]]
+    if len(keep) < len(rows):
+        tmp = path.with_name(path.name + '.tmp'); tmp.write_text(''.join(json.dumps(r.to_dict()) + '\n' for r in keep)); tmp.replace(path)
 
 def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True, quant:str|None=None) -> dict:
     "`{id: action}` the IDM (model or folder) writes greedily for each row's (src, tgt); resumable in the JSONL `out`"

@@ -68,7 +68,7 @@ def test_predictions_of_another_bench_are_refused(world, tmp_path, run):
     assert run('eval', bench, tmp_path/'a', '--quiet')[0] == 0
     bench, _ = write_bench(d, rows, drop=(0,))
     rc, out, err = run('eval', bench, tmp_path/'b', '--quiet', '--preds', f"old={tmp_path/'a/systems/copy'}")
-    assert rc == 2 and 'were not made for the benchmark item now under their id' in err
+    assert rc == 2 and 'were made for another item than the one now under their id' in err
 
 def test_broken_items_skipped_into_rejects(world, tmp_path, run):
     d, rows = world
