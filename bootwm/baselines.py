@@ -146,6 +146,7 @@ def _check_rows(rows):
 def item_key(row:Transition, root) -> str:
     "What decides an item's prediction: a hash of its action and its source image's bytes"
     try: src = Path(resolve(row.src, root)).read_bytes()
+    except FileNotFoundError: raise BootwmError(f'id={row.id!r}: src={row.src!r}: image file not found') from None
     except OSError as e: raise BootwmError(f'id={row.id!r}: src={row.src!r}: cannot read the image ({e.strerror or e})') from None
     return hashlib.sha256(json.dumps([row.action, hashlib.sha256(src).hexdigest()]).encode()).hexdigest()[:20]
 
