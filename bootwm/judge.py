@@ -407,7 +407,7 @@ def _ask(self:Judge, prompt:str, images:list) -> dict:
     for attempt in range(n + 1):
         try: return _answer_of(self._post(body))
         except _Failed as f:
-            if not f.retry or attempt == n: raise
+            if not f.retry or attempt == n or self.streak >= self.cfg.stop_after: raise    # the run is stopping: no more waits
             delay = self._delay(attempt, f.retry_after)
             _log.info('judge: %s (%s); retry %d/%d in %.2f s', f.kind, f, attempt + 1, n, delay)
             self.tally.add(retries=1); self._sleep(delay)
@@ -422,6 +422,8 @@ def judge(self:Judge, src, pred, action:str, id:str='', system:str|None=None, cl
     ans = self.cache.get(key) if self.cache else None
     if ans is not None and self.cfg.reask and not _scorable(ans['raw']): ans = None
     if ans is not None: self.tally.add(cache_hits=1); v.cached = True
+    elif self.streak >= self.cfg.stop_after:                   # the endpoint is gone and the run is stopping
+        v.failure, v.error = 'connection', f'not sent: {self.streak} items in a row failed to reach the judge'; return v
     else:
         try: ans = self._ask(prompt, images)
         except _Failed as f:
@@ -547,7 +549,7 @@ def judge_items(judge:Judge, items:list[JudgeItem], out, overwrite:bool=False, p
             for f in as_completed(futs):
                 append_manifest(out, [(v := f.result()).to_dict()]); bar.update()
                 if judge.streak >= judge.cfg.stop_after:
-                    raise JudgeError(f'{judge.streak} items in a row failed to reach the judge (last: {v.error}); stopped. '
+                    raise JudgeError(f'{judge.cfg.stop_after} items in a row failed to reach the judge (last: {v.error}); stopped. '
                                      f'The verdicts so far are in {out}; a rerun resumes')
         except BaseException: ex.shutdown(wait=False, cancel_futures=True); raise
     latest = {(v.system, v.id): v for v in read_verdicts(out)} if out.exists() else {}
