@@ -194,18 +194,22 @@ def _sampling(model, preset, **over) -> dict:
     from bootwm.baselines import sampling_defaults
     return sampling_defaults(_family(model), preset) | {k: v for k, v in over.items() if v is not None}
 
-def _judge(model, base_url, prompt, timeout, max_in_flight, retries, cache, reask, quiet):
-    "A checked `Judge` (None without a model): the endpoint is asked once now, so a wrong one stops the run before any system runs"
+def _judge(model, base_url, prompt, timeout, max_in_flight, retries, cache, reask):
+    "A configured `Judge` (URL, prompt file and settings checked), or None without a model"
     if not model: return None
     from bootwm.judge import Judge, JudgeConfig, read_prompt
     kw = dict(cache_dir=None if cache == 'none' else cache) if cache else {}
-    j = Judge(JudgeConfig(model=model, base_url=base_url, prompt=read_prompt(prompt) if prompt else None, timeout=timeout,
-                          max_in_flight=max_in_flight, max_retries=retries, reask=reask, **kw))
-    info = j.check()
+    return Judge(JudgeConfig(model=model, base_url=base_url, prompt=read_prompt(prompt) if prompt else None, timeout=timeout,
+                             max_in_flight=max_in_flight, max_retries=retries, reask=reask, **kw))
+
+def _check_judge(j, row, root, quiet):
+    "Ask the judge once (`row`'s source as an unchanged edit), so a dead or refusing endpoint stops the run before any system runs"
+    from bootwm.core import resolve
+    info = j.check(resolve(row.src, root), row.action) if row else j.check()
+    model = j.cfg.model
     if not quiet: print(f"judge: {model} answers at {j.cfg.base_url}" + (f" (as {info['model']})" if info['model'] not in (None, model) else ''))
     if not info['scorable']: print(f"bootwm: warning: the judge's answer to a test edit cannot be scored ({info['raw'][:120]!r}); "
                                    'check --judge-prompt', file=sys.stderr)
-    return j
 
 @call_parse
 def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folder), a toy-world test.jsonl, or another manifest
@@ -248,9 +252,10 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     if task == 'idm' and not idm: raise BootwmError('--task idm: name the IDM to grade with --idm')
     check_new(Path(out)/'report.md', overwrite)          # refuse before running anything
     judge = _judge(judge_model, judge_base_url, judge_prompt, judge_timeout, judge_max_in_flight, judge_retries, judge_cache,
-                   judge_reask, quiet) if task == 'fdm' else None
+                   judge_reask) if task == 'fdm' else None
     rejects = rejects or (str(Path(out)/'rejects.jsonl') if on_error == 'skip' else None)
     rows, root = _bench(bench, on_error, rejects); rows = rows[:limit] if limit else rows
+    if judge: _check_judge(judge, next((r for r in rows if r.action), None), root, quiet)
     notes = [f'{n} benchmark row(s) skipped as unreadable: {rejects}'] if rejects and (n := len(Path(rejects).read_text().splitlines())) else []
     if task == 'idm':
         table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant)

@@ -451,10 +451,10 @@ def _scorable(raw) -> bool:
 
 # %% ../nbs/12_judge.ipynb #18d47dce
 @patch
-def check(self:Judge) -> dict:
-    "Ask the endpoint once, before a long run: `dict(model, scorable, raw)`; a dead, refusing or wrong endpoint raises `JudgeError`"
-    ims = [image_bytes(Image.new('RGB', (64, 64), c)) for c in ('white', 'gray')]
-    body = json.dumps(chat_body(self.cfg, judge_prompt('make the image gray', self.cfg.prompt), ims)).encode()
+def check(self:Judge, src=None, action:str='make the image gray') -> dict:
+    "Ask the endpoint once before a long run (`src` unchanged as the edit, default a plain image): `dict(model, scorable, raw)`; raises `JudgeError`"
+    ims = [image_bytes(src), image_bytes(src)] if src is not None else [image_bytes(Image.new('RGB', (64, 64), c)) for c in ('white', 'gray')]
+    body = json.dumps(chat_body(self.cfg, judge_prompt(action, self.cfg.prompt), ims)).encode()
     for attempt in range(3):
         try: ans = _answer_of(self._post(body)); break
         except _Failed as f:
