@@ -148,7 +148,8 @@ def plot_scores(table:dict, metric:str, out, names:dict|None=None) -> str:
     for i, n in enumerate(names):
         ax.bar(np.arange(len(subs)) + i*w, [table[s].get(n, {}).get(metric, np.nan) for s in subs], w, label=n)
     tilt = dict(rotation=30, ha='right') if len(subs) > 4 else {}
-    ax.set_xticks(np.arange(len(subs)) + w*(len(names)-1)/2, subs, **tilt); ax.set_ylabel((labels or METRICS)[metric]); ax.legend(fontsize=7)
+    ax.set_xticks(np.arange(len(subs)) + w*(len(names)-1)/2, subs, **tilt); ax.set_ylabel((labels or METRICS)[metric])
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1, 1))    # beside the bars, never over them
     name = f'{metric}.png'; fig.tight_layout(); fig.savefig(Path(out)/name, dpi=110); plt.close(fig)
     return name
 
