@@ -200,7 +200,8 @@ def test_dead_endpoint_mid_run_stops_after_a_streak(tmp_path, imgs):
     j = Judge(JudgeConfig(base_url=url, cache_dir=None, backoff=0.001, max_retries=1, timeout=2, stop_after=3, max_in_flight=1))
     items = [JudgeItem(f'i{n}', imgs[0], imgs[1], f'act {n}') for n in range(20)]
     with pytest.raises(JudgeError, match='3 items in a row failed to reach the judge'): judge_items(j, items, tmp_path/'v.jsonl', progress=False)
-    assert len(read_verdicts(tmp_path/'v.jsonl')) == 3 and j.tally.requests <= 10     # not 40: the other items were never sent
+    assert j.tally.requests <= 10                        # not 40: the other items were never sent
+    assert all(v.failure == 'connection' for v in read_verdicts(tmp_path/'v.jsonl'))   # what was written: asked again on a rerun
 
 def test_paper_answer_format_through_a_prompt_file(tmp_path, imgs):
     from bootwm.judge import read_prompt, prompt_sha256
