@@ -1,7 +1,7 @@
 """`bootwm eval` as a user runs it, on an AURORA-Bench-shaped benchmark (toy-world images, positional ids) with a
 loopback judge: an edited benchmark never reuses another item's work, broken items can be skipped, a dead or
 wrong judge stops the run before any system runs, the report's files parse strictly, and the IDM mode."""
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys
 from html.parser import HTMLParser
 from pathlib import Path
 import pytest
@@ -90,10 +90,9 @@ def test_broken_items_skipped_into_rejects(world, tmp_path, run):
 def test_dead_or_wrong_judge_stops_before_any_system(world, tmp_path, url, why, run):
     d, rows = world
     if url is None: srv = LocalJudgeServer().start(); url = srv.url; srv.stop()
-    t0 = time.time()
     rc, out, err = run('eval', d/'test.jsonl', tmp_path/'ev', '--quiet', '--judge-model', 'm', '--judge-base-url', url)
     assert rc == 2 and why in err and err.count('\n') == 1, err
-    assert time.time() - t0 < 30 and not (tmp_path/'ev/systems').exists()
+    assert not (tmp_path/'ev/systems').exists()                       # before any system ran
 
 def test_refused_key_stops_before_any_system(world, tmp_path):
     d, rows = world
