@@ -19,9 +19,9 @@ from .core import BootwmError, Transition, resolve, repair_tail, append_manifest
 from .tokenizers import load_image
 
 # %% auto #0
-__all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'Pred', 'image_name', 'preds_file', 'read_preds', 'pred_paths', 'register_system',
-           'copy_system', 'run_system', 'fit_resolution', 'load_pix2pix', 'tiny_pix2pix', 'pix2pix_system',
-           'world_model_system']
+__all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'SAMPLING', 'PAPER_SAMPLING', 'Pred', 'image_name', 'preds_file', 'read_preds',
+           'pred_paths', 'register_system', 'copy_system', 'item_key', 'stale_preds', 'run_system', 'fit_resolution',
+           'load_pix2pix', 'tiny_pix2pix', 'pix2pix_system', 'sampling_defaults', 'world_model_system']
 
 # %% ../nbs/14_baselines.ipynb #897a32b5
 PREDS, CONFIG = 'preds.jsonl', 'system.json'    # file names inside an output folder
@@ -143,11 +143,30 @@ def _check_rows(rows):
         image_name(r.id)
         if not r.action: raise BootwmError(f'id={r.id!r}: action={r.action!r}: every bench row needs an action')
 
-def _todo(rows, out) -> list:
-    "Rows not yet in `out`'s predictions (after cutting a partial last line)"
+def item_key(row:Transition, root) -> str:
+    "What decides an item's prediction: a hash of its action and its source image's bytes"
+    try: src = Path(resolve(row.src, root)).read_bytes()
+    except FileNotFoundError: raise BootwmError(f'id={row.id!r}: src={row.src!r}: image file not found') from None
+    except OSError as e: raise BootwmError(f'id={row.id!r}: src={row.src!r}: cannot read the image ({e.strerror or e})') from None
+    return hashlib.sha256(json.dumps([row.action, hashlib.sha256(src).hexdigest()]).encode()).hexdigest()[:20]
+
+def stale_preds(rows:list[Transition], root, path, unkeyed:bool=True) -> list[str]:
+    "Ids of `rows` whose prediction in `path` was made for another item (an edited benchmark), or (`unkeyed`) records no item key"
+    keys = {r.id: item_key(r, root) for r in rows}
+    return [p.id for p in read_preds(path, check_images=False)
+            if p.id in keys and p.meta.get('item') != keys[p.id] and (unkeyed or 'item' in p.meta)]
+
+def _todo(rows, root, out) -> list:
+    "Rows not yet in `out`'s predictions; predictions made for another item under the same id are dropped first"
     p = out/PREDS
     if not p.exists(): return list(rows)
-    repair_tail(p); done = {r.id for r in read_preds(p)}
+    repair_tail(p)
+    if stale := set(stale_preds(rows, root, p)):
+        warnings.warn(f'{out}: {len(stale)} item(s) differ from the item their prediction was made for (the benchmark changed, '
+                      f'e.g. ids {sorted(stale)[:5]}): predicting them again', stacklevel=3)
+        keep = [d for d in read_preds(p, check_images=False) if d.id not in stale]
+        tmp = p.with_name(p.name + '.tmp'); tmp.write_text(''.join(json.dumps(d.to_dict()) + '\n' for d in keep)); os.replace(tmp, p)
+    done = {r.id for r in read_preds(p)}
     return [r for r in rows if r.id not in done]
 
 def _save_png(im, path):
@@ -164,7 +183,7 @@ def run_system(system:str|Callable, rows:list[Transition], root, out, name:str|N
     name = name or (getattr(system, '__name__', 'custom') if callable(system) else system)
     _check_rows(rows); settings = _resolved(system, settings)
     out = _open_out(out, _config(name, kind, settings), overwrite); (out/PREDS).touch()
-    if not (todo := _todo(rows, out)): return out/PREDS
+    if not (todo := _todo(rows, root, out)): return out/PREDS
     predict = system if callable(system) else SYSTEMS[system](**settings)
     with tqdm(total=len(todo), desc=name, disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
@@ -172,7 +191,7 @@ def run_system(system:str|Callable, rows:list[Transition], root, out, name:str|N
             ims = predict([load_image(resolve(r.src, root)) for r in b], [r.action for r in b], [r.id for r in b])
             if len(ims) != len(b): raise BootwmError(f'system {name!r} returned {len(ims)} images for {len(b)} items')
             for r, im in zip(b, ims): _save_png(im, out/image_name(r.id))
-            append_manifest(out/PREDS, [Pred(r.id, name, image_name(r.id)).to_dict() for r in b])
+            append_manifest(out/PREDS, [Pred(r.id, name, image_name(r.id), dict(item=item_key(r, root))).to_dict() for r in b])
             bar.update(len(b))
     return out/PREDS
 
@@ -277,21 +296,34 @@ def pix2pix_system(path, num_inference_steps:int=50, guidance_scale:float=7.5, i
 # %% ../nbs/14_baselines.ipynb #32ab059f
 def _item_seed(seed:int, key:str) -> int: return int.from_bytes(hashlib.sha256(f'{seed}:{key}'.encode()).digest()[:7], 'little')
 
-def _vlm(x):
-    "A `UnifiedVLM` as given, or loaded from its folder"
+def _vlm(x, quant=None):
+    "A `UnifiedVLM` as given, or loaded from its folder with `load_vlm` (placed on the GPU when there is one)"
     if x is None or not isinstance(x, (str, Path)): return x
-    from bootwm.vlm import UnifiedVLM
-    return UnifiedVLM.from_pretrained(x)
+    from bootwm.families import load_vlm
+    return load_vlm(x, quant=quant)
+
+SAMPLING = ('temperature', 'top_k', 'top_p', 'text_scale', 'image_scale', 'null')
+PAPER_SAMPLING = dict(tiny=dict(temperature=1.0), chameleon=dict(temperature=1.0))   # paper §5.3: temperature 1, no guidance
+
+def sampling_defaults(family:str, preset:str='paper') -> dict:
+    "Image-sampling settings of a family: 'paper' (its paper setting, else its own sampler), 'family' (its own sampler), 'plain' (T=1)"
+    from bootwm.vlm import Backend
+    if preset not in ('paper', 'family', 'plain'): raise BootwmError(f"sampling={preset!r}: expected 'paper', 'family' or 'plain'")
+    own = dict(Backend.get(family).sampling)
+    return dict(temperature=1.0) if preset == 'plain' else PAPER_SAMPLING.get(family, own) if preset == 'paper' else own
 
 @register_system('world_model')
-def world_model_system(fdm, idm=None, k:int=1, temperature:float=1.0, seed:int=42):
+def world_model_system(fdm, idm=None, k:int=1, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None,
+                       text_scale:float|None=None, image_scale:float|None=None, null:str|None=None, seed:int=42, quant:str|None=None):
     "A bootwm world model (`fdm`: `UnifiedVLM` or folder): one sample, or the `idm`-verified best of `k` (Eq. 3)"
     from bootwm.search import sample_images, best_of_k
     if k < 1 or (k > 1 and idm is None): raise BootwmError(f'k={k}: must be 1, or more with an idm to pick among the samples')
-    fdm, idm = _vlm(fdm), _vlm(idm)
+    fdm, idm = _vlm(fdm, quant), _vlm(idm, quant)
+    kw = dict(temperature=temperature, top_k=top_k, top_p=top_p, text_scale=text_scale, image_scale=image_scale)
+    if null is not None: kw['null'] = null
     def predict(srcs, actions, ids):
         g = torch.Generator(fdm.device).manual_seed(_item_seed(seed, ids[0]))
-        if idm is None: codes = sample_images(fdm, srcs, actions, 1, temperature, generator=g)[:, 0]
-        else: codes = torch.stack([r.candidates[r.best] for r in best_of_k(fdm, idm, srcs, actions, k, temperature=temperature, generator=g)])
+        if idm is None: codes = sample_images(fdm, srcs, actions, 1, generator=g, **kw)[:, 0]
+        else: codes = torch.stack([r.candidates[r.best] for r in best_of_k(fdm, idm, srcs, actions, k, generator=g, **kw)])
         return fdm.image_tokenizer.decode(codes)
     return predict

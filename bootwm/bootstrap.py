@@ -23,13 +23,14 @@ def first_word(text:str) -> str:
     "The default class of an action: its verb"
     return (text.split() or ['<empty>'])[0].lower()
 
-def annotate_batch(idm, rows:list[Transition], root, max_new:int=24, annotator:str='idm', cls_fn=first_word) -> list[Transition]:
-    "Label a batch of pairs with the IDM's greedy action and its mean token log-prob"
+def annotate_batch(idm, rows:list[Transition], root, max_new:int=24, annotator:str='idm', cls_fn=first_word,
+                   temperature:float=0.0, top_p:float|None=None, generator=None) -> list[Transition]:
+    "Label a batch of pairs with the IDM's action (greedy by default, as the paper) and its mean token log-prob"
     from bootwm.search import score_actions
     enc = encode_paths(idm.image_tokenizer, [resolve(p, root) for r in rows for p in (r.src, r.tgt)])
     srcs, tgts = [enc[str(resolve(r.src, root))][0] for r in rows], [enc[str(resolve(r.tgt, root))][0] for r in rows]
     prompts = [idm.idm_example(s, t)['input_ids'] for s, t in zip(srcs, tgts)]
-    g = generate(idm, prompts, max_new, allowed=idm.text_mask, stop=idm.sp['eos'], temperature=0)
+    g = generate(idm, prompts, max_new, allowed=idm.text_mask, stop=idm.sp['eos'], temperature=temperature, top_p=top_p, generator=generator)
     texts = [idm.tokenizer.decode(ids[m], skip_special_tokens=True).strip() for ids, m in zip(g.ids, g.mask)]
     scores = score_actions(idm, srcs, tgts, texts).tolist()   # the likelihood of the text as stored (<eos> included)
     return [Transition(r.id, r.src, r.tgt, t or None, r.cls or cls_fn(t), s, annotator, r.meta)

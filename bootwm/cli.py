@@ -54,15 +54,18 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
                     out:str,                # output JSONL manifest (appended batch by batch; a rerun resumes)
                     batch_size:int=64,      # pairs per batch
                     name:str=None,          # annotator name recorded on every row (default: the IDM folder's name)
+                    quant:str=None,         # 'nf4' or 'int8': load the IDM quantised
+                    temperature:float=0.0,  # 0: greedy, the paper's setting; above 0 samples the action
+                    top_p:float=None,       # nucleus sampling when temperature > 0
                     overwrite:bool=False,   # start over instead of resuming
                     quiet:bool=False):      # no progress bar
-    "Label unlabelled pairs with an IDM: action, mean token log-prob score, annotator"
+    "Label unlabelled pairs with an IDM (greedy, as the paper): action, mean token log-prob score, annotator"
     from bootwm.core import read_manifest
-    from bootwm.vlm import UnifiedVLM
+    from bootwm.families import load_vlm
     from bootwm.bootstrap import annotate
-    rows = annotate(UnifiedVLM.from_pretrained(idm), read_manifest(pairs), Path(pairs).parent, out, batch_size,
-                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet)
-    print(f'{out}: {len(rows)} annotated pairs')
+    rows = annotate(load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent, out, batch_size,
+                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p)
+    print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
 
 @call_parse
 def bootwm_filter(manifest:str,            # annotated JSONL manifest (rows with score and cls)
@@ -119,7 +122,8 @@ def bootwm_keyframes(videos:str,          # a video file, a folder of videos (cl
                      overwrite:bool=False,
                      quiet:bool=False):
     "Extract key-frame pairs from videos into a manifest of unlabelled pairs"
-    from bootwm.keyframes import extract_keyframes
+    from bootwm.keyframes import extract_keyframes, find_videos
+    if not find_videos(videos): raise BootwmError(f'{videos}: no video files or frame folders in it')
     rows = extract_keyframes(videos, out, k=k, min_gap=min_gap, workers=workers, csv=csv, progress=not quiet, overwrite=overwrite)
     print(f'{out}: {len(rows)} pairs')
 
@@ -132,7 +136,7 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
                  out:str,                  # output folder: the model in out/model, checkpoints in out/run
                  model:str='tiny',         # 'tiny' (a fresh toy-world model) or a local checkpoint / bootwm directory
                  image_tokenizer:str=None, # the VQGAN for a checkpoint without one (Liquid): .ckpt or directory
-                 recipe:str='toy',         # 'toy' (TrainConfig defaults) or 'paper' (LoRA r16, lr 2e-4 IDM / 5e-4 FDM, ...)
+                 recipe:str='toy',         # 'toy' (TrainConfig defaults) or 'paper' (LoRA r16, lr 2e-4 / 5e-4, batch 64 / 96, 10 / 40 epochs, ...)
                  quant:str=None,           # 'nf4' or 'int8': QLoRA (needs LoRA)
                  steps:int=None, batch_size:int=None, grad_accum:int=None, lr:float=None, lora_r:int=None,
                  precision:str=None,       # 'auto', 'bf16', 'fp16' or 'fp32'
@@ -146,10 +150,11 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
     if recipe not in ('toy', 'paper'): raise BootwmError(f"--recipe {recipe!r}: expected 'toy' or 'paper'")
     kw = {k: v for k, v in dict(steps=steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lora_r=lora_r,
                                 precision=precision).items() if v is not None}
-    cfg = TrainConfig.paper(task, save_every=save_every, seed=seed, **kw) if recipe == 'paper' else TrainConfig(task=task, save_every=save_every, seed=seed, **kw)
+    rows, root = read_manifest(data), Path(data).parent
+    cfg = (TrainConfig.paper(task, n_examples=len(rows), save_every=save_every, seed=seed, **kw) if recipe == 'paper'
+           else TrainConfig(task=task, save_every=save_every, seed=seed, **kw))
     if quant and not cfg.lora_r: raise BootwmError(f'--quant {quant}: a quantised model trains through LoRA; set --lora-r')
     dest = check_new(Path(out)/'model', overwrite)
-    rows, root = read_manifest(data), Path(data).parent
     if model == 'tiny':
         from bootwm.vlm import tiny_vlm
         from bootwm.toyworld import load_world_config
@@ -171,47 +176,102 @@ def _pairs(spec:str|None, flag:str) -> dict:
         k, v = s.split('=', 1); out[k] = v
     return out
 
-def _bench(path):
-    from bootwm.core import read_manifest
+def _bench(path, on_error='raise', rejects=None):
+    "Benchmark rows and their image root; bad rows raise, or with `on_error='skip'` are left out and recorded in `rejects`"
     from bootwm.datasets import load_transitions
     p = Path(path)
-    if p.suffix == '.jsonl': return read_manifest(p), p.parent
-    return load_transitions(p), (p if p.is_dir() else p.parent)
+    return load_transitions(p, on_error=on_error, rejects=rejects), (p.parent if p.suffix == '.jsonl' or not p.is_dir() else p)
+
+def _family(model) -> str:
+    "The family of a saved bootwm model or a hub-format checkpoint folder"
+    from bootwm.families import MODEL_TYPES
+    p = Path(model)
+    if (p/'bootwm.json').exists(): return json.loads((p/'bootwm.json').read_text())['backend']['name']
+    if (p/'config.json').exists(): return MODEL_TYPES.get(json.loads((p/'config.json').read_text()).get('model_type'), 'tiny')
+    raise BootwmError(f'{model}: no such model directory (neither bootwm.json nor config.json)')
+
+def _sampling(model, preset, **over) -> dict:
+    from bootwm.baselines import sampling_defaults
+    return sampling_defaults(_family(model), preset) | {k: v for k, v in over.items() if v is not None}
+
+def _judge(model, base_url, prompt, timeout, max_in_flight, retries, cache, reask):
+    "A configured `Judge` (URL, prompt file and settings checked), or None without a model"
+    if not model: return None
+    from bootwm.judge import Judge, JudgeConfig, read_prompt
+    kw = dict(cache_dir=None if cache == 'none' else cache) if cache else {}
+    return Judge(JudgeConfig(model=model, base_url=base_url, prompt=read_prompt(prompt) if prompt else None, timeout=timeout,
+                             max_in_flight=max_in_flight, max_retries=retries, reask=reask, **kw))
+
+def _check_judge(j, row, root, quiet):
+    "Ask the judge once (`row`'s source as an unchanged edit), so a dead or refusing endpoint stops the run before any system runs"
+    from bootwm.core import resolve
+    info = j.check(resolve(row.src, root), row.action) if row else j.check()
+    model = j.cfg.model
+    if not quiet: print(f"judge: {model} answers at {j.cfg.base_url}" + (f" (as {info['model']})" if info['model'] not in (None, model) else ''))
+    if not info['scorable']: print(f"bootwm: warning: the judge's answer to a test edit cannot be scored ({info['raw'][:120]!r}); "
+                                   'check --judge-prompt', file=sys.stderr)
 
 @call_parse
 def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folder), a toy-world test.jsonl, or another manifest
                 out:str,                  # report folder; systems run here go to out/systems/<name>
+                task:str='fdm',           # 'fdm': world models (images); 'idm': the paper's Table 1 for --idm (actions)
                 preds:str=None,           # existing predictions: comma-separated name=folder (from run_system)
                 pix2pix:str=None,         # comma-separated name=pipeline folder (InstructPix2Pix, MagicBrush, AURORA)
-                fdm:str=None,             # a saved world model (UnifiedVLM directory) to run
-                idm:str=None,             # a saved IDM to verify the world model's K samples (paper Eq. 3)
+                fdm:str=None,             # a saved world model (bootwm directory or checkpoint) to run
+                idm:str=None,             # a saved IDM: verifies the world model's K samples (paper Eq. 3), or is graded (--task idm)
                 k:int=1,                  # samples per item for the world model
-                name:str='world_model',   # the world model's name in the table
-                judge_model:str=None,     # e.g. gpt-4o: grade with an OpenAI-compatible judge
+                name:str=None,            # the model's name in the table (default: world_model, or idm)
+                quant:str=None,           # 'nf4' or 'int8': load the models quantised
+                sampling:str='paper',     # world-model sampling defaults: 'paper', 'family' (its own sampler) or 'plain' (T=1)
+                temperature:float=None, top_k:int=None, top_p:float=None,
+                text_scale:float=None,    # classifier-free guidance scale (None: the preset's)
+                image_scale:float=None,   # InstructPix2Pix-style image scale (Chameleon/Anole)
+                null:str=None,            # the unconditional stream: 'source' (Liquid's default) or 'empty'
+                judge_model:str=None,     # e.g. gpt-4o-2024-11-20 (the paper's): grade with an OpenAI-compatible judge
                 judge_base_url:str=None,  # default: OPENAI_BASE_URL
+                judge_prompt:str=None,    # text file: the judge prompt, with one {instruction} slot (default: bootwm's)
+                judge_timeout:float=60.0, # seconds per judge answer
+                judge_max_in_flight:int=4,# judge requests open at once
+                judge_retries:int=6,      # retries per item after a 429, a 5xx, a timeout or a dropped connection
+                judge_cache:str=None,     # judge answer cache folder ('none': no cache; default ~/.cache/bootwm/judge)
+                judge_reask:bool=False,   # ask again answers that could not be scored
+                bertscore:str=None,       # local BERT-like model folder for BERTScore (--task idm)
                 clip:str=None,            # local CLIP model folder (CLIP-I, CLIP-T)
                 dino:str=None,            # local DINO model folder
                 reference:str=None,       # JSON of published numbers to include as reference rows
                 limit:int=None,           # only the first `limit` items
+                on_error:str='raise',     # bad benchmark rows (e.g. missing images): 'raise', or 'skip' them into --rejects
+                rejects:str=None,         # JSONL of skipped rows (default with --on-error skip: out/rejects.jsonl)
                 overwrite:bool=False,     # replace an existing report (predictions and verdicts are reused)
                 quiet:bool=False):
-    "Evaluate systems on a benchmark: judge, L1/CLIP/DINO, oracle on the toy world; report.md and report.html"
+    "Evaluate systems on a benchmark: judge, L1/CLIP/DINO, oracle on the toy world; or IDMs (--task idm); report.md and report.html"
     from bootwm.core import check_new
     from bootwm.baselines import run_system
-    from bootwm.report import run_eval
+    from bootwm.report import run_eval, run_idm_eval
+    if task not in ('fdm', 'idm'): raise BootwmError(f"--task {task!r}: expected 'fdm' or 'idm'")
+    if task == 'idm' and not idm: raise BootwmError('--task idm: name the IDM to grade with --idm')
     check_new(Path(out)/'report.md', overwrite)          # refuse before running anything
-    rows, root = _bench(bench); rows = rows[:limit] if limit else rows
-    sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
-    systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})
-    for n, p in _pairs(pix2pix, '--pix2pix').items(): systems[n] = run_system('pix2pix', rows, root, sysdir/n, name=n, path=p, progress=not quiet)
-    if fdm: systems[name] = run_system('world_model', rows, root, sysdir/name, name=name, fdm=fdm, idm=idm, k=k, progress=not quiet)
-    judge = None
-    if judge_model:
-        from bootwm.judge import Judge
-        judge = Judge(model=judge_model, base_url=judge_base_url)
-    table = run_eval(rows, root, systems, out, judge, clip, dino, reference, overwrite, progress=not quiet)
+    judge = _judge(judge_model, judge_base_url, judge_prompt, judge_timeout, judge_max_in_flight, judge_retries, judge_cache,
+                   judge_reask) if task == 'fdm' else None
+    rejects = rejects or (str(Path(out)/'rejects.jsonl') if on_error == 'skip' else None)
+    rows, root = _bench(bench, on_error, rejects); rows = rows[:limit] if limit else rows
+    if judge: _check_judge(judge, next((r for r in rows if r.action), None), root, quiet)
+    notes = [f'{n} benchmark row(s) skipped as unreadable: {rejects}'] if rejects and (n := len(Path(rejects).read_text().splitlines())) else []
+    if task == 'idm':
+        table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant)
+    else:
+        sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
+        systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})
+        for n, p in _pairs(pix2pix, '--pix2pix').items(): systems[n] = run_system('pix2pix', rows, root, sysdir/n, name=n, path=p, progress=not quiet)
+        if fdm:
+            s = _sampling(fdm, sampling, temperature=temperature, top_k=top_k, top_p=top_p, text_scale=text_scale, image_scale=image_scale, null=null)
+            n = name or 'world_model'
+            systems[n] = run_system('world_model', rows, root, sysdir/n, name=n, fdm=fdm, idm=idm, k=k, quant=quant, progress=not quiet, **s)
+        table = run_eval(rows, root, systems, out, judge, clip, dino, reference, overwrite, progress=not quiet, notes=notes)
     for sys_name, r in table['overall'].items():
         print(f'{sys_name:24s} ' + '  '.join(f'{m}={v:.3f}' for m, v in r.items() if isinstance(v, float)))
+        if r.get('failed'): print(f"bootwm: warning: the judge could not score {r['failed']} of {r['n']} item(s) of {sys_name}: left out "
+                                  'of its mean (see judge.jsonl; --judge-reask asks again)', file=sys.stderr)
     print(f"report: {Path(out)/'report.md'}")
 
 # %% ../nbs/11_cli.ipynb #c14849d1
@@ -229,7 +289,9 @@ def main(argv=None) -> int:
     sys.argv = [f'bootwm {argv[1]}', *argv[2:]]
     try:
         pargs, kw, _ = parse_cli(cmd)
-        cmd(*pargs, **kw)
+        with __import__('warnings').catch_warnings():        # a warning is one line on stderr, as an error is
+            __import__('warnings').showwarning = lambda msg, *a, **k: print(f'bootwm: warning: {msg}', file=sys.stderr)
+            cmd(*pargs, **kw)
     except BootwmError as e: print(f'bootwm: error: {e}', file=sys.stderr); return 2
     finally: sys.argv = old
     return 0

@@ -8,8 +8,8 @@ Docs: https://bootwm.github.io/bootwm/judge.html.md"""
 
 # %% ../nbs/12_judge.ipynb #4cb5c30a
 from __future__ import annotations
-import base64, email.utils, hashlib, http.client, io, json, logging, os, random, re, statistics, tempfile, threading, time
-import urllib.error, urllib.request
+import ast, base64, email.utils, hashlib, http.client, io, json, logging, os, random, re, statistics, tempfile, threading, time
+import urllib.error, urllib.parse, urllib.request
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, asdict, InitVar
@@ -23,15 +23,15 @@ from .core import BootwmError, Transition, resolve, repair_tail, append_manifest
 _log = logging.getLogger('bootwm.judge')
 
 # %% auto #0
-__all__ = ['JUDGE_PROMPT', 'SCORES', 'MIME', 'ANSWERED', 'judge_prompt', 'JudgeAnswerError', 'parse_answer', 'JudgeConfig',
-           'image_bytes', 'chat_body', 'cache_key', 'LocalJudgeServer', 'Tally', 'Verdict', 'AnswerCache', 'JudgeError',
-           'Judge', 'JudgeItem', 'predicted_items', 'copy_items', 'read_verdicts', 'judge_items', 'aggregate',
-           'oracle_answer']
+__all__ = ['JUDGE_PROMPT', 'SLOT', 'SCORES', 'PAPER_JUDGE', 'MIME', 'ANSWERED', 'check_prompt', 'read_prompt', 'prompt_sha256',
+           'judge_prompt', 'JudgeAnswerError', 'parse_answer', 'JudgeConfig', 'image_bytes', 'chat_body', 'cache_key',
+           'LocalJudgeServer', 'Tally', 'Verdict', 'AnswerCache', 'JudgeError', 'Judge', 'JudgeItem', 'predicted_items',
+           'copy_items', 'read_verdicts', 'judge_items', 'aggregate', 'oracle_answer']
 
 # %% ../nbs/12_judge.ipynb #4b52d5ff
 JUDGE_PROMPT = """You are judging an image edit. Two images follow: the first is the SOURCE image; the second is the EDITED image, which an editing model produced from the source and the instruction below. The instruction describes an action or a change in the scene.
 
-Instruction: {action}
+Instruction: {instruction}
 
 Give two scores, each an integer from 0 to 10.
 - editing_success: how fully and correctly the edited image carries out the instruction. 0 means the instruction was not carried out at all (for example, the edited image is an unchanged copy of the source); 10 means it was carried out completely and correctly.
@@ -39,16 +39,32 @@ Give two scores, each an integer from 0 to 10.
 Score the two independently. The two images may be identical when an edit failed.
 
 Reply with one JSON object and nothing else:
-{{"editing_success": <0-10>, "minimal_editing": <0-10>, "reason": "<one short sentence>"}}"""
+{"editing_success": <0-10>, "minimal_editing": <0-10>, "reason": "<one short sentence>"}"""
+SLOT = '{instruction}'                  # where a prompt template takes the edit instruction
 
-def judge_prompt(action:str) -> str:
-    "The judge's prompt for one action (whitespace folded, so the instruction is one line)"
+def check_prompt(template, where:str='prompt') -> str:
+    "`template` if it is text with exactly one `{instruction}` slot, else a `BootwmError` naming `where`"
+    n = template.count(SLOT) if isinstance(template, str) else None
+    if n != 1: raise BootwmError(f'{where}: a judge prompt needs exactly one {SLOT} slot for the edit instruction (found {n})')
+    return template
+
+def read_prompt(path) -> str:
+    "A judge prompt template from a text file (trailing newlines dropped), checked"
+    try: return check_prompt(Path(path).read_text().rstrip('\n'), str(path))
+    except (OSError, UnicodeDecodeError) as e: raise BootwmError(f'{path}: cannot read the judge prompt ({e})') from None
+
+def prompt_sha256(template:str|None=None) -> str:
+    "sha256 of a prompt template (default `JUDGE_PROMPT`), to say in a report which prompt graded it"
+    return hashlib.sha256((template or JUDGE_PROMPT).encode()).hexdigest()
+
+def judge_prompt(action:str, template:str|None=None) -> str:
+    "The judge's prompt for one action (whitespace folded, so the instruction is one line), in `template` (default `JUDGE_PROMPT`)"
     if not isinstance(action, str) or not action.strip(): raise BootwmError(f'action={action!r}: the judge needs the edit instruction')
-    return JUDGE_PROMPT.format(action=' '.join(action.split()))
+    return check_prompt(template or JUDGE_PROMPT).replace(SLOT, ' '.join(action.split()))
 
 def _action_of(prompt:str) -> str|None:
-    m = re.search(r'^Instruction: (.*)$', prompt, re.M)
-    return m and m.group(1)
+    m = re.findall(r'nstruction: (.*)$', prompt, re.M)
+    return m[-1] if m else None
 
 # %% ../nbs/12_judge.ipynb #8390353b
 SCORES = ('editing_success', 'minimal_editing')
@@ -57,14 +73,26 @@ class JudgeAnswerError(ValueError):
     "A reply the parser cannot score; `kind` is 'malformed' or 'out_of_range'"
     def __init__(self, kind:str, msg:str): super().__init__(msg); self.kind = kind
 
+def _object(s:str) -> dict|None:
+    "A JSON object, or a Python dict literal (the paper's answer format), from `s`; None if it is neither"
+    try: d = json.loads(s)
+    except json.JSONDecodeError:
+        try: d = ast.literal_eval(s)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): return None
+    return d if isinstance(d, dict) else None
+
 def _json_object(text:str) -> dict:
     t = text.strip()
     if m := re.fullmatch(r'```[\w-]*\s*(.*?)\s*```', t, re.S): t = m.group(1)
     for s in [t] + [m.group(0) for m in [re.search(r'\{.*\}', t, re.S)] if m]:
-        try: d = json.loads(s)
-        except json.JSONDecodeError: continue
-        if isinstance(d, dict): return d
+        if (d := _object(s)) is not None: return d
     raise JudgeAnswerError('malformed', 'no JSON object in the reply')
+
+def _pair(d:dict):
+    "`(name, value)` of ES and ME: the kit's named fields, or the paper's `score: [ES, ME]`"
+    if 'score' not in d or any(k in d for k in SCORES): return [(k, d.get(k)) for k in SCORES]
+    if not isinstance(s := d['score'], (list, tuple)) or len(s) != 2: raise JudgeAnswerError('malformed', f'score={s!r}: expected [ES, ME]')
+    return list(zip(SCORES, s))
 
 def _score(k, v):
     if isinstance(v, bool) or not isinstance(v, (int, float)): raise JudgeAnswerError('malformed', f'{k}={v!r}: expected a number 0-10')
@@ -75,15 +103,25 @@ def parse_answer(text) -> dict:
     "`dict(es, me, score=min(es, me), reason)` from the judge's reply; raises `JudgeAnswerError`"
     if not isinstance(text, str) or not text.strip(): raise JudgeAnswerError('malformed', 'empty reply')
     d = _json_object(text)
-    es, me = (_score(k, d.get(k)) for k in SCORES)
-    return dict(es=es, me=me, score=min(es, me), reason=str(d.get('reason', '')))
+    es, me = (_score(k, v) for k, v in _pair(d))
+    return dict(es=es, me=me, score=min(es, me), reason=str(d.get('reason', d.get('reasoning', ''))))
 
 # %% ../nbs/12_judge.ipynb #36c1c98a
+PAPER_JUDGE = 'gpt-4o-2024-11-20'      # the paper's judge, a dated snapshot: an alias such as 'gpt-4o' drifts
+
+def _url_problem(url:str) -> str|None:
+    "Why `url` cannot be an endpoint root, or None"
+    try: u = urllib.parse.urlsplit(url); u.port
+    except ValueError as e: return f'cannot be parsed: {e}'
+    if u.scheme not in ('http', 'https'): return 'not http or https'
+    if re.search(r'\s', url): return 'white space in it'
+    return None if u.hostname else 'no host name'
+
 def _default_cache() -> str: return str(Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'bootwm'/'judge')
 
 @dataclass
 class JudgeConfig:
-    model: str = 'gpt-4o'               # the judge model (the paper: GPT-4o)
+    model: str = PAPER_JUDGE            # the judge model (the paper: GPT-4o-2024-11-20)
     base_url: str|None = None           # endpoint root, '.../v1'; None -> $OPENAI_BASE_URL or OpenAI's
     api_key: InitVar[str|None] = None   # None -> $OPENAI_API_KEY; never stored in a field, file or log
     temperature: float = 0.0            # greedy: reruns give the same verdicts as far as the endpoint allows
@@ -95,20 +133,24 @@ class JudgeConfig:
     max_backoff: float = 60.0           # ceiling on one delay, the server's Retry-After included
     max_in_flight: int = 4              # requests open at once
     cache_dir: str|None = field(default_factory=_default_cache)   # answers on disk; None: no cache
+    prompt: str|None = None             # prompt template with one {instruction} slot (`read_prompt`); None: JUDGE_PROMPT
+    reask: bool = False                 # ask again where a cached or recorded answer could not be scored
+    stop_after: int = 8                 # stop a run when this many items in a row fail in transport (a dead endpoint)
 
     def __post_init__(self, api_key):
         self.base_url = (self.base_url or os.environ.get('OPENAI_BASE_URL') or 'https://api.openai.com/v1').rstrip('/')
         self._key = api_key or os.environ.get('OPENAI_API_KEY') or None
         for name, ok, need in [('model', isinstance(self.model, str) and self.model.strip(), 'a model name'),
-                               ('base_url', re.match(r'https?://\S+$', self.base_url), 'an http:// or https:// URL'),
+                               ('base_url', not (why := _url_problem(self.base_url)), f'an http:// or https:// URL ({why})'),
                                ('temperature', 0 <= self.temperature <= 2, '0 <= temperature <= 2'),
                                ('max_tokens', self.max_tokens >= 16, 'at least 16'),
                                ('detail', self.detail in ('low', 'high', 'auto'), "'low', 'high' or 'auto'"),
                                ('timeout', self.timeout > 0, 'a positive number of seconds'),
                                ('max_retries', self.max_retries >= 0, '0 or more'),
                                ('backoff', 0 <= self.backoff <= self.max_backoff, '0 <= backoff <= max_backoff'),
-                               ('max_in_flight', self.max_in_flight >= 1, 'at least 1')]:
+                               ('max_in_flight', self.max_in_flight >= 1, 'at least 1'), ('stop_after', self.stop_after >= 1, 'at least 1')]:
             if not ok: raise BootwmError(f'JudgeConfig.{name}={getattr(self, name)!r}: need {need}')
+        if self.prompt is not None: check_prompt(self.prompt, 'JudgeConfig.prompt')
 
 # %% ../nbs/12_judge.ipynb #3e1f6bd7
 MIME = {'PNG': 'image/png', 'JPEG': 'image/jpeg', 'WEBP': 'image/webp', 'GIF': 'image/gif'}
@@ -237,6 +279,7 @@ class Tally:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     def __post_init__(self): self._lock = threading.Lock()
+    def to_dict(self) -> dict: return asdict(self)
     def add(self, **kw):
         with self._lock:
             for k, v in kw.items(): setattr(self, k, getattr(self, k) + v)
@@ -296,6 +339,7 @@ class Judge:
         self.cfg = cfg if cfg is not None else JudgeConfig(**kw)
         self.tally, self.cache = Tally(), (AnswerCache(self.cfg.cache_dir) if self.cfg.cache_dir else None)
         self._slots, self._sleep = threading.BoundedSemaphore(self.cfg.max_in_flight), time.sleep
+        self.streak = 0                 # items in a row whose request failed in transport
     def __repr__(self): return f'Judge({self.cfg!r})'
     def _scrub(self, s):
         k = self.cfg._key
@@ -363,7 +407,7 @@ def _ask(self:Judge, prompt:str, images:list) -> dict:
     for attempt in range(n + 1):
         try: return _answer_of(self._post(body))
         except _Failed as f:
-            if not f.retry or attempt == n: raise
+            if not f.retry or attempt == n or self.streak >= self.cfg.stop_after: raise    # the run is stopping: no more waits
             delay = self._delay(attempt, f.retry_after)
             _log.info('judge: %s (%s); retry %d/%d in %.2f s', f.kind, f, attempt + 1, n, delay)
             self.tally.add(retries=1); self._sleep(delay)
@@ -372,17 +416,21 @@ def _ask(self:Judge, prompt:str, images:list) -> dict:
 @patch
 def judge(self:Judge, src, pred, action:str, id:str='', system:str|None=None, cls:str|None=None) -> Verdict:
     "Judge `pred` (PIL image or path) as the result of `action` on `src`"
-    prompt, images = judge_prompt(action), [image_bytes(src), image_bytes(pred)]
+    prompt, images = judge_prompt(action, self.cfg.prompt), [image_bytes(src), image_bytes(pred)]
     key = cache_key(self.cfg, prompt, images)
     v = Verdict(id, system, cls, model=self.cfg.model, key=key)
     ans = self.cache.get(key) if self.cache else None
+    if ans is not None and self.cfg.reask and not _scorable(ans['raw']): ans = None
     if ans is not None: self.tally.add(cache_hits=1); v.cached = True
+    elif self.streak >= self.cfg.stop_after:                   # the endpoint is gone and the run is stopping
+        v.failure, v.error = 'connection', f'not sent: {self.streak} items in a row failed to reach the judge'; return v
     else:
         try: ans = self._ask(prompt, images)
         except _Failed as f:
             self.tally.add(failures=1); _log.warning('judge: item %r failed: %s', id, self._scrub(str(f)))
             v.failure, v.error, v.raw = f.kind, self._scrub(str(f)), f.raw
-            return v
+            self.streak += 1; return v
+        self.streak = 0
         ans['raw'] = self._scrub(ans['raw'])
         self.tally.add(prompt_tokens=int(ans['usage'].get('prompt_tokens') or 0), completion_tokens=int(ans['usage'].get('completion_tokens') or 0))
         if self.cache: self.cache.put(key, ans)
@@ -392,8 +440,28 @@ def judge(self:Judge, src, pred, action:str, id:str='', system:str|None=None, cl
 def _verdict(self:Judge, v:Verdict, ans:dict) -> Verdict:
     v.raw, v.usage = ans['raw'], ans.get('usage') or {}
     try: r = parse_answer(ans['raw']); v.es, v.me, v.score, v.reason = r['es'], r['me'], r['score'], r['reason']
-    except JudgeAnswerError as e: v.failure, v.error = e.kind, str(e); self.tally.add(failures=1)
+    except JudgeAnswerError as e:
+        v.failure, v.error = e.kind, str(e); self.tally.add(failures=1)
+        _log.warning('judge: item %r: the answer cannot be scored (%s): %.200r', v.id, e, v.raw)
     return v
+
+def _scorable(raw) -> bool:
+    try: parse_answer(raw); return True
+    except JudgeAnswerError: return False
+
+# %% ../nbs/12_judge.ipynb #18d47dce
+@patch
+def check(self:Judge, src=None, action:str='make the image gray') -> dict:
+    "Ask the endpoint once before a long run (`src` unchanged as the edit, default a plain image): `dict(model, scorable, raw)`; raises `JudgeError`"
+    ims = [image_bytes(src), image_bytes(src)] if src is not None else [image_bytes(Image.new('RGB', (64, 64), c)) for c in ('white', 'gray')]
+    body = json.dumps(chat_body(self.cfg, judge_prompt(action, self.cfg.prompt), ims)).encode()
+    for attempt in range(3):
+        try: ans = _answer_of(self._post(body)); break
+        except _Failed as f:
+            if f.kind != 'http' or not f.retry or attempt == 2:       # only a 429 or a 5xx is worth a second try here
+                raise JudgeError(f'the judge at {self.cfg.base_url} (model {self.cfg.model!r}) does not answer: {self._scrub(str(f))}') from None
+            self._sleep(min(f.retry_after or 1.0, 5.0))
+    return dict(model=ans['model'], scorable=_scorable(ans['raw']), raw=self._scrub(ans['raw']))
 
 # %% ../nbs/12_judge.ipynb #b6245e4e
 @dataclass
@@ -456,12 +524,16 @@ def _check_items(items:list[JudgeItem]):
                  if not isinstance(p, Image.Image) and not Path(p).is_file()]
     if errs: raise BootwmError(f'{len(errs)} problem(s) in the judge items:\n' + '\n'.join(errs))
 
-def _resume(out:Path, model:str) -> dict:
+def _resume(out:Path, model:str, reask:bool=False) -> dict:
     repair_tail(out)                                  # a run killed mid-write leaves at most one partial line
     done = {(v.system, v.id): v for v in read_verdicts(out)} if out.exists() else {}
     if other := {v.model for v in done.values()} - {model}:
         raise BootwmError(f'{out} holds verdicts of {sorted(other)}, not {model!r}: use another file or overwrite=True')
-    return {k: v for k, v in done.items() if v.failure in ANSWERED}
+    return {k: v for k, v in done.items() if v.failure in ((None,) if reask else ANSWERED)}
+
+def _key(judge:Judge, it:JudgeItem) -> str:
+    "The cache key `judge` gives item `it`: prompt, instruction and both images' bytes"
+    return cache_key(judge.cfg, judge_prompt(it.action, judge.cfg.prompt), [image_bytes(it.src), image_bytes(it.pred)])
 
 # %% ../nbs/12_judge.ipynb #8a15fdc5
 def judge_items(judge:Judge, items:list[JudgeItem], out, overwrite:bool=False, progress:bool=True) -> list[Verdict]:
@@ -469,12 +541,16 @@ def judge_items(judge:Judge, items:list[JudgeItem], out, overwrite:bool=False, p
     out = Path(out)
     if overwrite: out.unlink(missing_ok=True)
     _check_items(items)
-    done = _resume(out, judge.cfg.model)
-    todo = [it for it in items if (it.system, it.id) not in done]
+    done = _resume(out, judge.cfg.model, judge.cfg.reask)
+    todo = [it for it in items if (v := done.get((it.system, it.id))) is None or v.key != _key(judge, it)]
     with ThreadPoolExecutor(judge.cfg.max_in_flight) as ex, tqdm(total=len(todo), desc=f'judge {out.name}', disable=not progress) as bar:
         futs = [ex.submit(judge.judge, it.src, it.pred, it.action, it.id, it.system, it.cls) for it in todo]
         try:
-            for f in as_completed(futs): append_manifest(out, [f.result().to_dict()]); bar.update()
+            for f in as_completed(futs):
+                append_manifest(out, [(v := f.result()).to_dict()]); bar.update()
+                if judge.streak >= judge.cfg.stop_after:
+                    raise JudgeError(f'{judge.cfg.stop_after} items in a row failed to reach the judge (last: {v.error}); stopped. '
+                                     f'The verdicts so far are in {out}; a rerun resumes')
         except BaseException: ex.shutdown(wait=False, cancel_futures=True); raise
     latest = {(v.system, v.id): v for v in read_verdicts(out)} if out.exists() else {}
     return [latest[(it.system, it.id)] for it in items]

@@ -113,6 +113,7 @@ def video_pairs(path, out_dir, k:int=6, min_gap:int=20, cls:str|None=None, name:
 # %% ../nbs/06a_keyframes.ipynb #d24c7c8d
 def find_videos(root) -> list[Path]:
     "Video files and folders of frames under `root` (or `root` itself, if a video file), sorted"
+    if not Path(root).exists(): raise BootwmError(f'{root}: no such video file or folder')
     if Path(root).is_file(): return [Path(root)]
     out = []
     for d, dirs, files in os.walk(root):

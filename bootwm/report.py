@@ -8,19 +8,24 @@ Docs: https://bootwm.github.io/bootwm/report.html.md"""
 
 # %% ../nbs/16_report.ipynb #7fe1b68d
 from __future__ import annotations
-import html, json, math
+import html, json, math, warnings
 from pathlib import Path
 from .core import BootwmError, Transition, check_new, resolve
 from .baselines import pred_paths, run_system
 from .metrics import image_metrics, summarize, subset_of
 
 # %% auto #0
-__all__ = ['METRICS', 'LOWER_IS_BETTER', 'grade_system', 'read_reference', 'results_table', 'table_markdown', 'table_html',
-           'plot_scores', 'eval_gallery', 'run_eval']
+__all__ = ['METRICS', 'LOWER_IS_BETTER', 'metric_names', 'grade_system', 'read_reference', 'mark_comparable', 'results_table',
+           'table_markdown', 'table_html', 'plot_scores', 'eval_gallery', 'run_eval', 'predict_actions', 'run_idm_eval']
 
 # %% ../nbs/16_report.ipynb #5303b896
-METRICS = dict(judge='GPT-4o', oracle='oracle', l1='L1', clip_i='CLIP-I', clip_t='CLIP-T', dino='DINO')
+METRICS = dict(judge='judge', oracle='oracle', l1='L1', clip_i='CLIP-I', clip_t='CLIP-T', dino='DINO',
+               bertscore='BERTScore', rouge1='ROUGE-1', rougeL='ROUGE-L', bleu='BLEU')      # the last four: IDM (Table 1)
 LOWER_IS_BETTER = {'l1'}
+
+def metric_names(judge_model:str|None=None) -> dict:
+    "Column titles: `METRICS`, the judge's column named after the model that graded"
+    return METRICS | ({'judge': f'judge: {judge_model}'} if judge_model else {})
 
 def _oracle(rows, root, preds, world) -> list[dict]:
     from bootwm.tokenizers import GridTokenizer
@@ -32,7 +37,8 @@ def _oracle(rows, root, preds, world) -> list[dict]:
 def _judged(judge, rows, root, preds, name, out, progress) -> list[dict]:
     from bootwm.judge import predicted_items, judge_items
     vs = {v.id: v for v in judge_items(judge, predicted_items(rows, root, preds, name), out, progress=progress) if v.system == name}
-    return [dict(judge=vs[r.id].score, judge_es=vs[r.id].es, judge_me=vs[r.id].me, judge_failed=not vs[r.id].ok) for r in rows]
+    return [dict(judge=vs[r.id].score, judge_es=vs[r.id].es, judge_me=vs[r.id].me, judge_failed=not vs[r.id].ok,
+                 **({'judge_failure': vs[r.id].failure} if vs[r.id].failure else {})) for r in rows]
 
 def grade_system(name:str, rows:list[Transition], root, preds, judge=None, judge_out=None, clip=None, dino=None,
                  world=None, progress:bool=True) -> list[dict]:
@@ -50,75 +56,100 @@ def grade_system(name:str, rows:list[Transition], root, preds, judge=None, judge
 
 # %% ../nbs/16_report.ipynb #55ccf076
 def read_reference(path) -> list[dict]:
-    "Reference rows (published numbers) from a JSON file, checked"
+    "Reference rows (published numbers) from a JSON file, checked; each keeps the judge protocol the file declares"
     path = Path(path)
     try: d = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as e: raise BootwmError(f'{path}: cannot read reference numbers: {e}') from None
     rows, bad = d.get('rows') if isinstance(d, dict) else None, []
     if not isinstance(rows, list): raise BootwmError(f'{path}: expected {{"source": ..., "rows": [...]}}')
+    if unknown := [k for k in d if k not in ('source', 'rows', 'judge_model', 'judge_prompt_sha256')]: bad.append(f'unknown field(s) {unknown}')
     for i, r in enumerate(rows):
         if not isinstance(r, dict) or not isinstance(r.get('system'), str) or not isinstance(r.get('subset'), str):
             bad.append(f'rows[{i}]: needs string fields system and subset')
         elif unknown := [k for k in r if k not in ('system', 'subset', *METRICS)]: bad.append(f'rows[{i}]: unknown field(s) {unknown}')
     if bad: raise BootwmError(f'{path}: ' + '; '.join(bad))
-    src = d.get('source', path.name)
-    return [dict(r, system=f"{r['system']} ({src})", reference=True) for r in rows]
+    src, proto = d.get('source', path.name), dict(judge_model=d.get('judge_model'), judge_prompt_sha256=d.get('judge_prompt_sha256'))
+    return [dict(r, system=f"{r['system']} ({src})", reference=True, **proto) for r in rows]
+
+def mark_comparable(reference:list[dict], judge_model:str|None, prompt_sha256:str|None) -> list[dict]:
+    "Reference rows with `comparable`: True only when they declare this run's judge model and prompt hash"
+    return [dict(r, comparable=judge_model is not None and (r.get('judge_model'), r.get('judge_prompt_sha256')) == (judge_model, prompt_sha256))
+            for r in reference]
+
+def _counts(its) -> dict:
+    "Items, and (when judged) items the judge scored and failed"
+    if not any('judge_failed' in it for it in its): return dict(n=len(its))
+    failed = sum(bool(it.get('judge_failed')) for it in its)
+    return dict(n=len(its), scored=sum(it.get('judge') is not None for it in its), failed=failed)
 
 def results_table(items:list[dict], reference:list[dict]=()) -> dict:
-    "`{subset: {system: {metric: mean, 'n': items}}}`, subsets plus 'overall', reference rows included"
+    "`{subset: {system: {metric: mean, 'n': items[, 'scored', 'failed']}}}`, subsets plus 'overall', reference rows included"
     table = {}
     for name in dict.fromkeys(it['system'] for it in items):
-        for sub, s in summarize([it for it in items if it['system'] == name], list(METRICS)).items():
-            table.setdefault(sub, {})[name] = dict({k: v for k, v in s['mean'].items() if s['count'][k]}, n=s['n'])
+        its = [it for it in items if it['system'] == name]
+        for sub, s in summarize(its, list(METRICS)).items():
+            part = its if sub == 'overall' else [it for it in its if it.get('subset', 'all') == sub]
+            table.setdefault(sub, {})[name] = dict({k: v for k, v in s['mean'].items() if s['count'][k]}, **_counts(part))
     for r in reference:
-        table.setdefault(r['subset'], {})[r['system']] = {k: r[k] for k in METRICS if k in r} | dict(reference=True)
+        table.setdefault(r['subset'], {})[r['system']] = {k: r[k] for k in METRICS if k in r} | dict(reference=True, comparable=r.get('comparable', False))
     return table
 
 # %% ../nbs/16_report.ipynb #b13bb841
 def _fmt(v): return '' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:.3f}' if abs(v) < 1 else f'{v:.2f}'
 
 def _columns(t:dict) -> list[str]: return [k for k in METRICS if any(k in row for row in t.values())]
+def _count_cols(t:dict) -> list[str]: return [k for k in ('n', 'scored', 'failed') if any(k in row for row in t.values())]
 
 def _best(t, k):
+    "The best value of column `k` among two or more systems run here (None: nothing to single out)"
     vals = [row[k] for row in t.values() if k in row and not row.get('reference') and not math.isnan(row[k])]
-    return None if not vals else (min if k in LOWER_IS_BETTER else max)(vals)
+    return None if len(vals) < 2 else (min if k in LOWER_IS_BETTER else max)(vals)
 
-def table_markdown(table:dict) -> str:
+def _label(name, row) -> str: return name + (' †' if row.get('reference') and not row.get('comparable') else '')
+
+_DAGGER = '† reference numbers made under another judge model or prompt: not comparable with this run\'s judge column.'
+
+def table_markdown(table:dict, names:dict|None=None) -> str:
     "The results table as markdown, one section per subset ('overall' first)"
-    out = []
+    out, names = [], names or METRICS
     for sub in sorted(table, key=lambda s: (s != 'overall', s)):
-        t, cols = table[sub], _columns(table[sub])
-        out += [f'### {sub}', '', '| system | n | ' + ' | '.join(METRICS[k] for k in cols) + ' |', '|---|---|' + '---|'*len(cols)]
+        t, cols, cc = table[sub], _columns(table[sub]), _count_cols(table[sub])
+        out += [f'### {sub}', '', '| system | ' + ' | '.join(cc + [names[k] for k in cols]) + ' |', '|---|' + '---|'*(len(cc) + len(cols))]
         for name, row in t.items():
             cells = [(f'**{_fmt(row[k])}**' if k in row and row[k] == _best(t, k) else _fmt(row.get(k))) for k in cols]
-            out.append(f"| {name} | {row.get('n', '')} | " + ' | '.join(cells) + ' |')
+            out.append(f"| {_label(name, row)} | " + ' | '.join([str(row.get(c, '')) for c in cc] + cells) + ' |')
+        if any(' †' in _label(n, r) for n, r in t.items()): out += ['', _DAGGER]
         out.append('')
     return '\n'.join(out)
 
-def table_html(table:dict) -> str:
+def _td(v, best) -> str: return f'<td><b>{_fmt(v)}</b></td>' if best else f'<td>{_fmt(v)}</td>'
+
+def table_html(table:dict, names:dict|None=None) -> str:
     "The results table as HTML tables, one per subset"
-    out = []
+    out, names = [], names or METRICS
     for sub in sorted(table, key=lambda s: (s != 'overall', s)):
-        t, cols = table[sub], _columns(table[sub])
-        head = ''.join(f'<th>{METRICS[k]}</th>' for k in cols)
-        body = ''.join(f"<tr><td>{html.escape(n)}</td><td>{r.get('n', '')}</td>" +
-                       ''.join(f"<td>{'<b>' if k in r and r[k] == _best(t, k) else ''}{_fmt(r.get(k))}</td>" for k in cols) + '</tr>'
-                       for n, r in t.items())
-        out.append(f'<h3>{html.escape(sub)}</h3><table><tr><th>system</th><th>n</th>{head}</tr>{body}</table>')
+        t, cols, cc = table[sub], _columns(table[sub]), _count_cols(table[sub])
+        head = ''.join(f'<th>{html.escape(c)}</th>' for c in cc + [names[k] for k in cols])
+        body = ''.join(f'<tr><td>{html.escape(_label(n, r))}</td>' + ''.join(f"<td>{r.get(c, '')}</td>" for c in cc) +
+                       ''.join(_td(r.get(k), k in r and r[k] == _best(t, k)) for k in cols) + '</tr>' for n, r in t.items())
+        foot = f'<p>{html.escape(_DAGGER)}</p>' if any(' †' in _label(n, r) for n, r in t.items()) else ''
+        out.append(f'<h3>{html.escape(sub)}</h3><table><tr><th>system</th>{head}</tr>{body}</table>{foot}')
     return '\n'.join(out)
 
 # %% ../nbs/16_report.ipynb #1843385d
-def plot_scores(table:dict, metric:str, out) -> str:
+def plot_scores(table:dict, metric:str, out, names:dict|None=None) -> str:
     "A grouped bar chart of `metric` per subset and system; returns the file name"
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt, numpy as np
     subs = sorted((s for s in table if any(metric in r for r in table[s].values())), key=lambda s: (s != 'overall', s))
-    names = list(dict.fromkeys(n for s in subs for n in table[s]))
+    labels, names = names, list(dict.fromkeys(n for s in subs for n in table[s]))
     fig, ax = plt.subplots(figsize=(1.2 + 1.1*len(subs)*max(1, len(names))/3, 3.2))
     w = 0.8 / max(1, len(names))
     for i, n in enumerate(names):
         ax.bar(np.arange(len(subs)) + i*w, [table[s].get(n, {}).get(metric, np.nan) for s in subs], w, label=n)
-    ax.set_xticks(np.arange(len(subs)) + w*(len(names)-1)/2, subs); ax.set_ylabel(METRICS[metric]); ax.legend(fontsize=7)
+    tilt = dict(rotation=30, ha='right') if len(subs) > 4 else {}
+    ax.set_xticks(np.arange(len(subs)) + w*(len(names)-1)/2, subs, **tilt); ax.set_ylabel((labels or METRICS)[metric])
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1, 1))    # beside the bars, never over them
     name = f'{metric}.png'; fig.tight_layout(); fig.savefig(Path(out)/name, dpi=110); plt.close(fig)
     return name
 
@@ -141,25 +172,135 @@ def _world(root):
     from bootwm.toyworld import load_world_config
     return load_world_config(root) if (Path(root)/'world.json').exists() else None
 
+def _plain(x):
+    "`x` with NaN and infinities as None, so it is strict JSON"
+    if isinstance(x, float): return x if math.isfinite(x) else None
+    if isinstance(x, dict): return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_plain(v) for v in x]
+    return x
+
+def _dump(obj, **kw) -> str: return json.dumps(_plain(obj), allow_nan=False, default=str, **kw)
+
+def _tally(judge, out:Path) -> dict:
+    "The judge's tally over every process that wrote `out`'s verdicts: the saved total plus what this judge did since"
+    p, now = out/'judge_tally.json', judge.tally.to_dict()
+    total = json.loads(p.read_text()) if p.exists() else {}
+    seen = getattr(judge, '_saved_tally', {})
+    total = {k: total.get(k, 0) + v - seen.get(k, 0) for k, v in now.items()}
+    p.write_text(json.dumps(total, indent=2)); judge._saved_tally = now
+    return total
+
+def _judge_info(judge) -> dict|None:
+    from bootwm.judge import prompt_sha256
+    if judge is None: return None
+    return dict(model=judge.cfg.model, prompt_sha256=prompt_sha256(judge.cfg.prompt), prompt='file' if judge.cfg.prompt else 'bootwm',
+                base_url=judge.cfg.base_url)
+
+def _system_configs(systems) -> dict:
+    "Each system's `system.json` (its kind and settings, e.g. sampling), where it has one"
+    out = {}
+    for k, v in systems.items():
+        p = None if isinstance(v, dict) else Path(v)
+        cfg = p and ((p if p.is_dir() else p.parent)/'system.json')
+        if cfg and cfg.exists(): out[k] = json.loads(cfg.read_text())
+    return out
+
+def _plural(n, word): return f'{n} {word}' + ('' if n == 1 else 's')
+
+def _settings_line(name, cfg) -> str:
+    "One report line with a system's kind and its settings (sampling included)"
+    s = ', '.join(f'{k}={v}' for k, v in cfg['settings'].items() if v is not None)
+    return f"System {name} ({cfg.get('kind')}): {s}."
+
+def _notes(items, judge, notes) -> list[str]:
+    if judge is None: return ['No judge configured.', *notes]
+    info, fails = _judge_info(judge), [it for it in items if it.get('judge_failed')]
+    kinds = {k: sum(it.get('judge_failure') == k for it in fails) for k in dict.fromkeys(it.get('judge_failure') for it in fails)}
+    why = ', '.join(f'{v} {k}' for k, v in kinds.items())
+    return [f"Judge: {info['model']}, prompt {info['prompt']} (sha256 {info['prompt_sha256'][:16]}...); "
+            f"{_plural(len(fails), 'item')} it could not score left out of its means" + (f' ({why})' if why else '') + '.', *notes]
+
 def run_eval(rows:list[Transition], root, systems:dict, out, judge=None, clip=None, dino=None, reference=None,
-             overwrite:bool=False, progress:bool=True) -> dict:
+             overwrite:bool=False, progress:bool=True, notes:list[str]=()) -> dict:
     "Grade `systems` (name -> predictions) on `rows`; write the report under `out`; return the table"
+    from bootwm.baselines import stale_preds
     out = Path(out); check_new(out/'report.md', overwrite); out.mkdir(parents=True, exist_ok=True)
-    world, preds = _world(root), {k: v if isinstance(v, dict) else pred_paths(v) for k, v in systems.items()}
+    for k, v in systems.items():
+        if isinstance(v, dict): continue
+        if bad := stale_preds(rows, root, v, unkeyed=False):
+            raise BootwmError(f'{v}: {len(bad)} prediction(s) were made for another item than the one now under their id '
+                              f'(an edited benchmark), e.g. ids {bad[:5]}; run system {k!r} again')
+        if n := len(stale_preds(rows, root, v)):
+            warnings.warn(f'{v}: {n} prediction(s) record no item key (made outside run_system?): their ids are trusted to name the same items')
+    ids = {r.id for r in rows}                         # a folder may hold more items (an earlier, larger run): only these count
+    world, preds = _world(root), {k: {i: p for i, p in (v if isinstance(v, dict) else pred_paths(v)).items() if i in ids} for k, v in systems.items()}
     items = [it for name, p in preds.items() for it in grade_system(name, rows, root, p, judge, out/'judge.jsonl', clip, dino, world, progress)]
-    ref = read_reference(reference) if reference else []
-    table = results_table(items, ref)
-    (out/'items.jsonl').write_text(''.join(json.dumps(it) + '\n' for it in items))
-    (out/'results.json').write_text(json.dumps(dict(table=table, judge=judge.cfg.model if judge else None,
-                                                    tally=judge.tally.__dict__ if judge else None), indent=2, default=str))
-    plots = [plot_scores(table, m, out) for m in ('judge', 'oracle') if any(m in r for t in table.values() for r in t.values())]
-    gal = eval_gallery(rows, root, preds, out)
-    fails = sum(bool(it.get('judge_failed')) for it in items)
-    note = f'Judge: {judge.cfg.model}, {fails} failed item(s) left out of its means.' if judge else 'No judge configured.'
-    imgs = [*plots, gal]
-    (out/'report.md').write_text('\n'.join([f'# Evaluation: {len(rows)} items, {len(preds)} systems', '', note, '',
-                                            table_markdown(table), *[f'![]({p})' for p in imgs]]) + '\n')
-    (out/'report.html').write_text(f'<html><head><meta charset="utf-8"><title>bootwm eval</title><style>td,th{{padding:2px 8px}}'
-                                   f'</style></head><body><h1>Evaluation: {len(rows)} items, {len(preds)} systems</h1><p>{html.escape(note)}</p>'
-                                   + table_html(table) + ''.join(f'<p><img src="{p}"></p>' for p in imgs) + '</body></html>')
+    info = _judge_info(judge)
+    ref = mark_comparable(read_reference(reference), info and info['model'], info and info['prompt_sha256']) if reference else []
+    table, names = results_table(items, ref), metric_names(info and info['model'])
+    (out/'items.jsonl').write_text(''.join(_dump(it) + '\n' for it in items))
+    (out/'results.json').write_text(_dump(dict(table=table, judge=info, tally=_tally(judge, out) if judge else None,
+                                               systems=_system_configs(systems), notes=list(notes)), indent=2))
+    plots = [plot_scores(table, m, out, names) for m in ('judge', 'oracle') if any(m in r for t in table.values() for r in t.values())]
+    title = f"Evaluation: {_plural(len(rows), 'item')}, {_plural(len(preds), 'system')}"
+    lines = _notes(items, judge, notes) + [_settings_line(k, c) for k, c in _system_configs(systems).items() if c.get('settings')]
+    _write_report(out, title, lines, table, names, [*plots, eval_gallery(rows, root, preds, out)])
+    return table
+
+def _write_report(out:Path, title:str, lines:list[str], table:dict, names:dict, imgs:list[str]=()):
+    "report.md and report.html: title, notes, the tables, the pictures"
+    (out/'report.md').write_text('\n'.join([f'# {title}', '', *[f'{l}  ' for l in lines], '', table_markdown(table, names),
+                                            *[f'![]({p})' for p in imgs]]) + '\n')
+    (out/'report.html').write_text(f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>bootwm eval</title><style>td,th{{padding:2px 8px}}'
+                                   f'</style></head><body><h1>{html.escape(title)}</h1>' + ''.join(f'<p>{html.escape(l)}</p>' for l in lines)
+                                   + table_html(table, names) + ''.join(f'<p><img src="{p}" alt="{p}"></p>' for p in imgs) + '</body></html>\n')
+
+# %% ../nbs/16_report.ipynb #47ddbb69
+def _pair_key(row, root) -> str:
+    import hashlib
+    h = lambda p: hashlib.sha256(Path(resolve(p, root)).read_bytes()).hexdigest()
+    return hashlib.sha256(f'{h(row.src)}:{h(row.tgt)}'.encode()).hexdigest()[:20]
+
+def _drop_stale(path:Path, keys:dict):
+    "Remove from the annotated manifest `path` the rows written for another pair than the one now under their id"
+    from bootwm.core import read_manifest, repair_tail
+    if not path.exists(): return
+    repair_tail(path); rows = read_manifest(path)
+    keep = [r for r in rows if r.id not in keys or r.meta.get('item') == keys[r.id]]
+    if len(keep) < len(rows):
+        tmp = path.with_name(path.name + '.tmp'); tmp.write_text(''.join(json.dumps(r.to_dict()) + '\n' for r in keep)); tmp.replace(path)
+
+def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True, quant:str|None=None) -> dict:
+    "`{id: action}` the IDM (model or folder) writes greedily for each row's (src, tgt); resumable in the JSONL `out`"
+    from dataclasses import replace
+    from bootwm.core import read_manifest
+    from bootwm.bootstrap import annotate
+    keys = {r.id: _pair_key(r, root) for r in rows}
+    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True); _drop_stale(out, keys)
+    done = {r.id for r in read_manifest(out)} if out.exists() else set()
+    if todo := [replace(r, action=None, meta={'item': keys[r.id]}) for r in rows if r.id not in done]:
+        if isinstance(idm, (str, Path)):
+            from bootwm.families import load_vlm
+            idm = load_vlm(idm, quant=quant)
+        annotate(idm, todo, root, out, batch_size, annotator='idm', progress=progress)
+    return {r.id: r.action or '' for r in read_manifest(out) if r.id in keys}
+
+def run_idm_eval(rows:list[Transition], root, idms:dict, out, bertscore=None, reference=None, overwrite:bool=False,
+                 progress:bool=True, notes:list[str]=(), batch_size:int=16, quant:str|None=None) -> dict:
+    "The paper's Table 1: each IDM (name -> model or folder) on the rows with a target; report under `out`; returns the table"
+    from bootwm.metrics import idm_text_metrics, load_bertscore
+    out = Path(out); check_new(out/'report.md', overwrite); out.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in rows if r.tgt and r.action]
+    if not rows: raise BootwmError('no benchmark item has both a target and an action: nothing for an IDM to predict')
+    bs = load_bertscore(bertscore) if isinstance(bertscore, (str, Path)) else bertscore
+    table = {}
+    for name, idm in idms.items():
+        acts = predict_actions(idm, rows, root, out/'systems'/name/'actions.jsonl', batch_size, progress, quant)
+        for sub, m in idm_text_metrics(rows, acts, bs).items():
+            table.setdefault(sub, {})[name] = dict(m, bleu=m['bleu']/100)          # BLEU on 0-1, as the paper's Table 1
+    for r in (read_reference(reference) if reference else []):
+        table.setdefault(r['subset'], {})[r['system']] = {k: r[k] for k in METRICS if k in r} | dict(reference=True, comparable=True)
+    (out/'results.json').write_text(_dump(dict(table=table, task='idm', bertscore=str(bertscore) if bertscore else None, notes=list(notes)), indent=2))
+    lines = [f"IDM actions against the gold ones; BLEU on 0-1; BERTScore {'from ' + str(bertscore) if bertscore else 'not computed (no model folder given)'}.", *notes]
+    _write_report(out, f"IDM evaluation: {_plural(len(rows), 'item')}, {_plural(len(idms), 'system')}", lines, table, METRICS)
     return table

@@ -39,11 +39,11 @@ def score_actions(idm, srcs, tgts, actions:list[str], batch_size:int=256) -> tor
 # %% ../nbs/07_search.ipynb #27226623
 def sample_images(fdm, srcs, actions:list[str], k:int=1, temperature:float=1.0, top_k:int|None=None,
                   top_p:float|None=None, text_scale:float|None=None, image_scale:float|None=None,
-                  generator=None) -> torch.LongTensor:
+                  generator=None, null:str|None=None) -> torch.LongTensor:
     "Codes `[B, k, n_tokens]` of `k` next images per (source, action), sampled as one batch (guided when `text_scale`)"
     srcs = _codes(fdm.image_tokenizer, srcs)
     prompts = [fdm.fdm_example(s, a)['input_ids'] for s, a in zip(srcs, actions)]
-    gd = fdm.fdm_guidance(srcs, actions, text_scale, image_scale) if text_scale is not None else None
+    gd = fdm.fdm_guidance(srcs, actions, text_scale, image_scale, null) if text_scale is not None else None
     g = generate(fdm, prompts, fdm.n_tokens, allowed=fdm.image_mask, k=k, temperature=temperature,
                  top_k=top_k, top_p=top_p, guidance=gd, generator=generator)
     return fdm.backend.codes(g.ids).cpu().reshape(len(prompts), k, fdm.n_tokens)

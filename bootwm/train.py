@@ -17,9 +17,9 @@ from .importance import WeightConfig, token_weights
 from .vlm import no_cpu_repack
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'encode_paths', 'compact', 'make_examples', 'collate', 'token_logprobs',
-           'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags', 'training_args',
-           'check_memory', 'TrainResult', 'train']
+__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'paper_steps', 'encode_paths', 'compact', 'make_examples', 'collate',
+           'token_logprobs', 'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags',
+           'training_args', 'check_memory', 'TrainResult', 'train']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
@@ -53,14 +53,23 @@ class TrainConfig:
         WeightConfig(self.norm, self.floor)
 
 # %% ../nbs/05_train.ipynb #d56c61a2
-PAPER = dict(idm=dict(lr=2e-4), fdm=dict(lr=5e-4))
+PAPER = dict(idm=dict(lr=2e-4, batch=64, warmup=500, epochs=10),      # App. H.1 (PAPER.md §3)
+             fdm=dict(lr=5e-4, batch=96, warmup=400, epochs=40))      # App. H.2-H.3 (PAPER.md §5.3)
+
+def paper_steps(task:str, n_examples:int) -> int:
+    "Optimizer steps of the paper's epochs for `task` over `n_examples` at its effective batch"
+    p = PAPER[task]; return max(1, math.ceil(p['epochs'] * n_examples / p['batch']))
 
 @patch(cls_method=True)
-def paper(cls:TrainConfig, task:str, **overrides) -> TrainConfig:
-    "The paper's LoRA recipe for `task` ('idm' or 'fdm'), sized for one GPU"
+def paper(cls:TrainConfig, task:str, n_examples:int|None=None, batch_size:int=1, world_size:int|None=None, **overrides) -> TrainConfig:
+    "The paper's LoRA recipe for `task`: its effective batch over `world_size` processes, warm-up steps and (given `n_examples`) epochs"
     if task not in PAPER: raise BootwmError(f'TrainConfig.paper: task={task!r}, expected one of {list(PAPER)}')
-    base = dict(task=task, lora_r=16, lora_alpha=32, lora_dropout=0.05, scheduler='cosine', precision='auto',
-                gradient_checkpointing=True, batch_size=1, grad_accum=16, warmup=0.03, **PAPER[task])
+    p, ws = PAPER[task], world_size or int(__import__('os').environ.get('WORLD_SIZE', 1))
+    if p['batch'] % (batch_size * ws):
+        raise BootwmError(f"TrainConfig.paper: batch_size={batch_size} x {ws} process(es) does not divide the paper's batch of {p['batch']}")
+    base = dict(task=task, lora_r=16, lora_alpha=32, lora_dropout=0.05, scheduler='cosine', precision='auto', gradient_checkpointing=True,
+                batch_size=batch_size, grad_accum=p['batch'] // (batch_size * ws), warmup=p['warmup'], lr=p['lr'])
+    if n_examples: base['steps'] = paper_steps(task, n_examples)
     return cls(**{**base, **overrides})
 
 # %% ../nbs/05_train.ipynb #ba96f908

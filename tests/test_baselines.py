@@ -182,7 +182,8 @@ def test_world_model_from_folder(toy, tmp_path):
         assert a[r.id].shape == (32, 32, 3)
         np.testing.assert_array_equal(np.asarray(tok.decode(tok.encode([Image.open(tmp_path/'a'/image_name(r.id))]))[0]), a[r.id])
     assert any(not np.array_equal(a[r.id], s[r.id]) for r in rows)
-    assert json.loads((tmp_path/'a'/CONFIG).read_text())['settings'] == dict(fdm=str(tmp_path/'fdm'), idm=None, k=1, temperature=1.0, seed=42)
+    assert json.loads((tmp_path/'a'/CONFIG).read_text())['settings'] == dict(fdm=str(tmp_path/'fdm'), idm=None, k=1, temperature=1.0, top_k=None, top_p=None,
+                                                                          text_scale=None, image_scale=None, null=None, seed=42, quant=None)
 
 @pytest.mark.skipif(not BENCH.exists(), reason='AURORA-Bench sample not present')
 def test_real_aurora_bench(pix, tmp_path):

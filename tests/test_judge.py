@@ -161,7 +161,7 @@ def test_bad_items_fail_before_any_request(tmp_path, imgs):
 def test_config(monkeypatch, tmp_path):
     monkeypatch.setenv('OPENAI_BASE_URL', 'http://example.test/v1/'); monkeypatch.setenv('OPENAI_API_KEY', KEY)
     cfg = JudgeConfig(cache_dir=None)
-    assert (cfg.base_url, cfg.model, cfg.temperature, cfg._key) == ('http://example.test/v1', 'gpt-4o', 0.0, KEY)
+    assert (cfg.base_url, cfg.model, cfg.temperature, cfg._key) == ('http://example.test/v1', 'gpt-4o-2024-11-20', 0.0, KEY)
     assert KEY not in repr(cfg) and KEY not in json.dumps(asdict(cfg))
     assert JudgeConfig(api_key='other', base_url='https://x/v1')._key == 'other'
     for bad in [dict(timeout=0), dict(max_retries=-1), dict(detail='medium'), dict(temperature=3), dict(backoff=5, max_backoff=1)]:
@@ -183,3 +183,33 @@ def test_aurora_bench_sample_copy_baseline(tmp_path):
         assert hashlib.sha256((BENCH/r.src).read_bytes()).hexdigest() in [h[0] for a, h in sent.items() if a == ' '.join(r.action.split())]
     agg = aggregate(vs, by='system')
     assert (agg['copy']['score'], agg['gold']['score'], agg['gold']['n']) == (0, 8, 5)
+
+def test_reask_asks_unscorable_answers_again(tmp_path, imgs):
+    script = {'vague': [dict(content='I think 7/10'), dict(content='{"editing_success": 7, "minimal_editing": 6}')]}
+    with LocalJudgeServer(script=script, key=KEY) as srv:
+        items, out = [JudgeItem('a', imgs[0], imgs[1], 'vague')], tmp_path/'v.jsonl'
+        assert judge_items(make_judge(srv, tmp_path), items, out, progress=False)[0].failure == 'malformed'
+        assert judge_items(make_judge(srv, tmp_path), items, out, progress=False)[0].failure == 'malformed'   # kept
+        v = judge_items(make_judge(srv, tmp_path, reask=True), items, out, progress=False)[0]
+        assert (v.score, len(srv.requests)) == (6, 2)
+        assert judge_items(make_judge(srv, tmp_path, reask=True), items, out, progress=False)[0].score == 6
+        assert len(srv.requests) == 2
+
+def test_dead_endpoint_mid_run_stops_after_a_streak(tmp_path, imgs):
+    srv = LocalJudgeServer().start(); url = srv.url; srv.stop()
+    j = Judge(JudgeConfig(base_url=url, cache_dir=None, backoff=0.001, max_retries=1, timeout=2, stop_after=3, max_in_flight=1))
+    items = [JudgeItem(f'i{n}', imgs[0], imgs[1], f'act {n}') for n in range(20)]
+    with pytest.raises(JudgeError, match='3 items in a row failed to reach the judge'): judge_items(j, items, tmp_path/'v.jsonl', progress=False)
+    assert j.tally.requests <= 10                        # not 40: the other items were never sent
+    assert all(v.failure == 'connection' for v in read_verdicts(tmp_path/'v.jsonl'))   # what was written: asked again on a rerun
+
+def test_paper_answer_format_through_a_prompt_file(tmp_path, imgs):
+    from bootwm.judge import read_prompt, prompt_sha256
+    (tmp_path/'p.txt').write_text('Rate the edit; reply only {"score": [ES, ME], "reasoning": "..."}\nEditing instruction: {instruction}\n')
+    tpl = read_prompt(tmp_path/'p.txt')
+    reply = lambda p, i: "{'score': [6, 8], 'reasoning': 'close'}" if p.endswith('Editing instruction: turn it') else 'no'
+    with LocalJudgeServer(answer=reply, key=KEY) as srv:
+        v = make_judge(srv, tmp_path, prompt=tpl).judge(imgs[0], imgs[1], 'turn  it', 'a')
+    assert (v.es, v.me, v.score, v.reason) == (6, 8, 6, 'close') and len(prompt_sha256(tpl)) == 64
+    (tmp_path/'q.txt').write_text('no slot')
+    with pytest.raises(BootwmError, match='q.txt: a judge prompt needs exactly one'): read_prompt(tmp_path/'q.txt')

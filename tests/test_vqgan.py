@@ -119,3 +119,22 @@ def test_saved_vqgan_loads_without_importing_its_module(tmp_path):
     code = f"from bootwm.tokenizers import ImageTokenizer; print(type(ImageTokenizer.from_pretrained({str(tmp_path)!r})).__name__)"
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert r.stdout.strip() == 'VQGANTokenizer', r.stderr[-2000:]
+
+def test_pixels_are_contiguous_and_fingerprint_follows_dtype(ref, imgs):
+    t = VQGANTokenizer.from_taming_state(ref[1], size=64)
+    assert t._pixels(imgs).is_contiguous()             # channels-last input makes CPU GroupNorm far less accurate
+    f32 = t.fingerprint
+    t.to(torch.bfloat16)
+    assert t.fingerprint != f32 and t.fingerprint == ImageTokenizer.fingerprint.fget(t)
+    t.to(torch.float32)
+    assert t.fingerprint == ImageTokenizer.fingerprint.fget(t)
+
+def test_transparent_images_are_blended_onto_white_in_chameleon_mode(ref, tmp_path):
+    t = VQGANTokenizer.from_taming_state(ref[1], size=64)
+    rng = np.random.default_rng(2)
+    rgba = rng.integers(0, 256, (64, 64, 4), dtype=np.uint8); rgba[:32, :, 3] = 0    # top half fully transparent
+    Image.fromarray(rgba, 'RGBA').save(tmp_path/'a.png')
+    white = rgba[..., :3].copy(); a = rgba[..., 3:] / 255.0
+    white = ((1 - a) * 255 + a * rgba[..., :3]).astype(np.uint8)
+    assert torch.equal(t.encode([tmp_path/'a.png']), t.encode([Image.fromarray(white)]))
+    assert not torch.equal(t.encode([tmp_path/'a.png']), t.encode([Image.fromarray(rgba[..., :3].copy())]))
