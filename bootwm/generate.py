@@ -151,8 +151,8 @@ def _additive(self:SharedDecoder, ok):
 def prefill(self:SharedDecoder):
     own, pos = self.owner, self.pos
     ok = (own[:, None] >= -1) & ((own[:, None] == -1) | (own[:, None] == own[..., None])) & (pos[:, None] <= pos[..., None])
-    ok |= torch.eye(ok.shape[-1], dtype=torch.bool, device=ok.device)       # padding reads itself only
-    logits, self.cache = self.vlm.logits(self.ids, self._additive(ok), position_ids=pos, use_cache=True, logits_to_keep=self.M)
+    mask = self._additive(ok | torch.eye(ok.shape[-1], dtype=torch.bool, device=ok.device)); del ok   # padding reads itself only
+    logits, self.cache = self.vlm.logits(self.ids, mask, position_ids=pos, use_cache=True, logits_to_keep=self.M); del mask
     self.mask = self._additive((own[:, None] == -1) | (own[:, None] == self.slot_owner[..., None]))   # prompt keys per slot
     self.own = self._additive(torch.eye(self.Q, dtype=torch.bool, device=own.device).expand(len(own), -1, -1))
     self.t = 0

@@ -1,0 +1,106 @@
+"""K candidates for the price of about two (issue 14): wall time and peak memory of sampling K in {1, 2, 4, 8}
+image candidates with Anole's three guidance streams, the copied layout (`share=False`: each candidate holds its own
+copy of the prompt's KV cache) against the shared one (`share=True`: one copy, read once per step), on a
+random-weight Chameleon-shaped model large enough that CPU decoding is bound by memory traffic.
+
+Default model: ChameleonLM, width 1024, 16 layers, 16 heads, MLP 2816, vocabulary 65536 (340M parameters, fp32,
+1.36 GB; its KV cache is 128 KiB a token, so the three streams' 2071 prompt tokens hold 265 MB, about a fifth of the
+weights, as at Anole-7B in NF4). Prompt: `<bos>`, a 12-token action, a 1024-code source image, `<boi>` (1040 tokens);
+streams: that prompt, the image-only prompt (1029), the unconditional one (2). Prints one JSON line:
+
+    k1_s, k8_s, ratio        decoding time (s) of `--new` tokens at K=1 and K=8 and their ratio, shared layout
+                             (the prefill, the same for every K, is timed apart: prefill_s)
+    peak_mb_k8_shared/_copied  peak bytes allocated above the loaded model while sampling at K=8 (torch profiler)
+    ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks.
+
+    .venv/bin/python bench/k_scaling.py [--new 32] [--threads 1] [--small]
+"""
+import argparse, json, sys, time
+from pathlib import Path
+import torch
+sys.path.insert(0, str(Path(__file__).parent))
+from gpu_check import chameleon_vocab, CodesOnly
+
+def build(small:bool):
+    "A random ChameleonLM in Anole's vocabulary layout as a `UnifiedVLM` (fp32, eval mode)"
+    from transformers import ChameleonConfig
+    from bootwm.families import ChameleonLM, Chameleon
+    from bootwm.vlm import UnifiedVLM, word_tokenizer
+    n_codes = 8192
+    dims = (dict(vocab_size=16384, hidden_size=256, intermediate_size=704, num_hidden_layers=4, num_attention_heads=4) if small else
+            dict(vocab_size=65536, hidden_size=1024, intermediate_size=2816, num_hidden_layers=16, num_attention_heads=16))
+    tok = word_tokenizer([], chameleon_vocab(dims['vocab_size'], n_codes), bos='<s>', eos='</s>')
+    cfg = ChameleonConfig(**dims, num_key_value_heads=dims['num_attention_heads'], max_position_embeddings=4096,
+                          vocabulary_map=tok.get_vocab(), bos_token_id=0, eos_token_id=2, pad_token_id=1,
+                          vq_config=dict(embed_dim=4, num_embeddings=n_codes, latent_channels=4, resolution=16,
+                                         base_channels=32, channel_multiplier=[1, 1], num_res_blocks=1))
+    cfg._attn_implementation = 'sdpa'
+    torch.manual_seed(0)
+    return UnifiedVLM(ChameleonLM(cfg).eval(), tok, CodesOnly(n_codes, 1024), Chameleon(n_codes=n_codes))
+
+def streams(vlm):
+    "Anole's three streams for one random source image and a 12-token action"
+    from bootwm.generate import Guidance
+    g = torch.Generator().manual_seed(0)
+    src = torch.randint(0, vlm.image_tokenizer.n_codes, (1024,), generator=g)
+    action = ' '.join(f'w{i}' for i in range(5, 17))
+    prompt = vlm.fdm_example(src, action)['input_ids']
+    gd = Guidance.instruct([vlm.fdm_example(src, '')['input_ids']], [[vlm.sp['bos'], vlm.sp['boi']]], 3.0, 1.2)
+    return prompt, gd
+
+def sample(vlm, prompt, gd, k, new, share):
+    from bootwm.generate import generate
+    return generate(vlm, [prompt], new, allowed=vlm.image_mask, k=k, temperature=0.7, top_p=0.9, guidance=gd,
+                    generator=torch.Generator().manual_seed(k), share=share)
+
+def prefill_s(vlm, rows, share):
+    from bootwm.generate import CopiedDecoder, SharedDecoder
+    t0 = time.perf_counter(); (SharedDecoder if share else CopiedDecoder)(vlm, rows, 1).prefill()
+    return time.perf_counter() - t0
+
+def estimate_mb(vlm, prompt, k, new, share):
+    from dataclasses import replace
+    from bootwm.memory import MemoryPlan, estimate_sampling, _inference_weights
+    p = MemoryPlan.from_model(vlm.model, dtype='fp32', device='cpu', seq_len=len(prompt), new_tokens=new, k=k, streams=3,
+                              shared_prompt=share)
+    e = estimate_sampling(p)
+    return (e.total - sum(_inference_weights(p).values())) / 1e6      # above the loaded weights, as measured
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--new', type=int, default=32, help='image tokens decoded per candidate')
+    ap.add_argument('--threads', type=int, default=1, help='torch threads (1: steadier on a shared machine)')
+    ap.add_argument('--ks', default='1,2,4,8'); ap.add_argument('--small', action='store_true', help='a 20M model, for a quick run')
+    ap.add_argument('--no-memory', action='store_true', help='skip the profiled K=8 runs')
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    from bootwm.memory import peak_bytes
+    vlm = build(a.small)
+    prompt, gd = streams(vlm)
+    rows = [prompt, *gd.streams[0], *gd.streams[1]]
+    res = dict(params_m=round(vlm.model.num_parameters()/1e6, 1), prompt_tokens=len(prompt), new=a.new, threads=a.threads)
+    sample(vlm, prompt, gd, 1, 2, True)                                  # warm-up: first-call allocations, kernels
+    pre = {s: min(prefill_s(vlm, rows, s) for _ in range(2)) for s in (False, True)}
+    res['prefill_s'] = dict(copied=round(pre[False], 2), shared=round(pre[True], 2))
+    times = {}
+    for k in map(int, a.ks.split(',')):
+        for share in (False, True):
+            t0 = time.perf_counter(); g = sample(vlm, prompt, gd, k, a.new, share); total = time.perf_counter() - t0
+            assert g.ids.shape == (k, a.new) and vlm.image_mask[g.ids].all()
+            times[(k, share)] = total - pre[share]
+            print(f'K={k} {"shared" if share else "copied"}: {total:.1f} s in all, {times[(k, share)]:.2f} s decoding', file=sys.stderr)
+    res['decode_s'] = {f'k{k}_{"shared" if s else "copied"}': round(v, 2) for (k, s), v in times.items()}
+    ks = sorted({k for k, _ in times}); k1, k8 = ks[0], ks[-1]
+    res.update(k1_s=round(times[(k1, True)], 2), k8_s=round(times[(k8, True)], 2), ratio=round(times[(k8, True)]/times[(k1, True)], 2),
+               ratio_copied=round(times[(k8, False)]/times[(k1, False)], 2))
+    if not a.no_memory:
+        for share in (True, False):
+            _, peak = peak_bytes(lambda: sample(vlm, prompt, gd, k8, a.new, share))
+            name = 'shared' if share else 'copied'
+            res[f'peak_mb_k{k8}_{name}'] = round(peak/1e6, 1)
+            try: res[f'estimate_mb_k{k8}_{name}'] = round(estimate_mb(vlm, prompt, k8, a.new, share), 1)
+            except TypeError: pass                              # a planner without the shared layout
+    print(json.dumps(res))
+    return res
+
+if __name__ == '__main__': main()
