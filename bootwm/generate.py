@@ -121,8 +121,10 @@ class SharedDecoder:
         uniq = list(dict.fromkeys(map(tuple, rows))); which = {p: u for u, p in enumerate(uniq)}
         member = [which[tuple(p)] for p in rows for _ in range(k)]            # decoding row -> its distinct prompt
         groups = share_groups(uniq, min_shared)
+        M, one = max(map(len, groups)), [g[0] for g in groups if len(g) == 1]    # prompts that share with none are
+        groups = [g for g in groups if len(g) > 1] + [one[i:i+M] for i in range(0, len(one), M)]   # packed M to a row
         g_of = {u: (g, i) for g, us in enumerate(groups) for i, u in enumerate(us)}
-        cap, self.M = k*max(map(len, groups)), max(map(len, groups))           # slots a physical row holds at most
+        cap, self.M = k*M, M                                                   # slots a physical row holds at most
         phys = [(g, s[i:i+cap]) for g in range(len(groups)) for s in [[r for r, u in enumerate(member) if g_of[u][0] == g]]
                 for i in range(0, len(s), cap)]                                 # (group, its decoding rows)
         self.Q = max(len(s) for _, s in phys)
@@ -142,8 +144,9 @@ class SharedDecoder:
 
 # %% ../nbs/03a_generate.ipynb #eb2a3db2
 @patch
-def _additive(self:SharedDecoder, ok):
-    "An additive 4-D mask `[rows, 1, queries, keys]` in the model's dtype from a boolean `ok`"
+def _mask(self:SharedDecoder, ok):
+    "The 4-D mask `[rows, 1, queries, keys]` from a boolean `ok`: as is for sdpa, additive for eager attention"
+    if self.vlm.model.config._attn_implementation != 'eager': return ok[:, None]
     dt = self.vlm.model.get_input_embeddings().weight.dtype
     return torch.zeros(ok.shape, dtype=dt, device=ok.device).masked_fill(~ok, torch.finfo(dt).min)[:, None]
 
@@ -151,10 +154,10 @@ def _additive(self:SharedDecoder, ok):
 def prefill(self:SharedDecoder):
     own, pos = self.owner, self.pos
     ok = (own[:, None] >= -1) & ((own[:, None] == -1) | (own[:, None] == own[..., None])) & (pos[:, None] <= pos[..., None])
-    mask = self._additive(ok | torch.eye(ok.shape[-1], dtype=torch.bool, device=ok.device)); del ok   # padding reads itself only
+    mask = self._mask(ok | torch.eye(ok.shape[-1], dtype=torch.bool, device=ok.device)); del ok   # padding reads itself only
     logits, self.cache = self.vlm.logits(self.ids, mask, position_ids=pos, use_cache=True, logits_to_keep=self.M); del mask
-    self.mask = self._additive((own[:, None] == -1) | (own[:, None] == self.slot_owner[..., None]))   # prompt keys per slot
-    self.own = self._additive(torch.eye(self.Q, dtype=torch.bool, device=own.device).expand(len(own), -1, -1))
+    self.mask = self._mask((own[:, None] == -1) | (own[:, None] == self.slot_owner[..., None]))   # prompt keys per slot
+    self.own = self._mask(torch.eye(self.Q, dtype=torch.bool, device=own.device).expand(len(own), -1, -1))
     self.t = 0
     return logits.float().flatten(0, 1)[self.last_of]
 

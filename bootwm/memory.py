@@ -272,10 +272,10 @@ def kv_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "KV cache of `rows` sequences of `T` tokens: `2 x layers x kv_heads x head_dim x T x rows` in the compute dtype"
     return 2*p.num_hidden_layers*p.num_key_value_heads*p.head_dim*T*rows*BYTES[p.dtype]
 
-def _forward_bytes(p:MemoryPlan, rows:int, T:int, float_mask:bool=False) -> int:
+def _forward_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "Transient activations of one layer in a no-grad forward: residual, norm and attention outputs, MLP, 4-D mask"
     # measured on CPU: about 4 hidden-size and 3 MLP-width tensors per token are alive at once
-    mask = rows*T*T*(BYTES[p.dtype] if p.attn == 'eager' or float_mask else 1)   # additive float (eager, shared prompt) or boolean (sdpa)
+    mask = rows*T*T*(BYTES[p.dtype] if p.attn == 'eager' else 1)          # additive float (eager) or boolean (sdpa)
     return rows*T*(4*p.hidden_size + 3*p.intermediate_size)*BYTES[p.dtype] + scores_bytes(p, rows, T) + mask
 
 def _inference_weights(p:MemoryPlan) -> dict:
@@ -289,10 +289,10 @@ def estimate_sampling(p:MemoryPlan) -> Estimate:
     rows0 = p.batch*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
     prompt_logits, step = rows0*V*c, rows*V*(c + 16)                   # the prompt's last logits; a step's logits, fp32 copies
     if p.shared_prompt:    # a row per prompt, k new tokens a step; the step's mask and the one it replaces
-        kv1, kvn, masks = kv_bytes(p, rows0, Tp + p.k), kv_bytes(p, rows0, Tp + p.k*Tn), 2*rows*(Tp + p.k*Tn)*c
+        m = 2*rows*(Tp + p.k*Tn)*(c if p.attn == 'eager' else 1)
+        kv1, kvn, masks = kv_bytes(p, rows0, Tp + p.k), kv_bytes(p, rows0, Tp + p.k*Tn), m
     else: kv1, kvn, masks = kv_bytes(p, rows, Tp + 1), kv_bytes(p, rows, Tp + Tn), 0
-    fwd = _forward_bytes(p, rows0, Tp, float_mask=p.shared_prompt)
-    phases = {'prompt forward': {'KV cache': kv_bytes(p, rows0, Tp), 'activations / prompt logits': max(fwd, prompt_logits)},
+    phases = {'prompt forward': {'KV cache': kv_bytes(p, rows0, Tp), 'activations / prompt logits': max(_forward_bytes(p, rows0, Tp), prompt_logits)},
               'first step': {'KV cache': kv1, 'prompt logits + step logits': prompt_logits + step},
               'last step': {'KV cache': kvn*(1 + 1/(2*L)), 'step logits': step, 'attention masks': masks}}
     phase = max(phases, key=lambda k: sum(phases[k].values()))

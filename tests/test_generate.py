@@ -50,6 +50,17 @@ def test_shared_beginnings_pack_into_one_row(family):
     assert teacher_forced(vlm, rows, 2, g.ids, 1, min_shared=8) < 1e-5
     assert SharedDecoder(vlm, rows, 2, min_shared=8).ids.shape[0] == 2        # two physical rows for three prompts
 
+def test_lone_prompts_pack_beside_a_group(family):
+    "Beside a group of 2 prompts, the 2 prompts that share nothing long go to one row: 2 rows of 2 x K slots, none empty"
+    _, vlm, srcs, _ = family
+    s0, s1 = srcs
+    rows = [vlm.idm_example(s0, s1)['input_ids'], vlm.idm_example(s0, s0)['input_ids'],
+            vlm.fdm_example(s0, 'remove the red circle')['input_ids'], vlm.fdm_example(s1, 'paint the blue cross green')['input_ids']]
+    d = SharedDecoder(vlm, rows, 3, min_shared=8)
+    assert d.ids.shape[0] == 2 and d.Q == 6 and bool((d.slot_row >= 0).all())
+    g = generate(vlm, rows, 5, allowed=vlm.text_mask, k=3, share=False, generator=torch.Generator().manual_seed(1))
+    assert teacher_forced(vlm, rows, 3, g.ids, 1, min_shared=8) < 1e-5
+
 def test_text_with_stop_is_the_same(family):
     "Greedy text decoding stops at `<eos>` the same way in both layouts (rows of different prompt lengths)"
     _, vlm, srcs, _ = family
