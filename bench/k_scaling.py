@@ -12,11 +12,13 @@ streams: that prompt, the image-only prompt (1029), the unconditional one (2). P
                              the prompt's logits to the last token (the prefill, the same for every K, is timed apart
                              in prefill_s; the copied layout's `batch_repeat_interleave` counts as decoding)
     peak_mb_k8_shared/_copied  peak bytes allocated above the loaded model while sampling at K=8 (torch profiler)
-    ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks.
+    ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks. The
+    peaks are measured in a second process with MALLOC_MMAP_THRESHOLD_ set, so that the profiled runs' freed blocks
+    go back to the system (with glibc's default, the process's resident set grew past 17 GB at full size).
 
     .venv/bin/python bench/k_scaling.py [--new 32] [--threads 1] [--small]
 """
-import argparse, json, sys, time
+import argparse, json, os, resource, subprocess, sys, time
 from pathlib import Path
 import torch
 sys.path.insert(0, str(Path(__file__).parent))
@@ -74,38 +76,48 @@ def estimate_mb(vlm, prompt, k, new, share):
     e = estimate_sampling(p)
     return (e.total - sum(_inference_weights(p).values())) / 1e6      # above the loaded weights, as measured
 
+def peaks(vlm, prompt, gd, k, new) -> dict:
+    "Peak bytes above the loaded model while sampling K candidates in each layout (profiler), beside the planner's estimate"
+    from bootwm.memory import peak_bytes
+    res = {}
+    for share in (True, False):
+        _, peak = peak_bytes(lambda: sample(vlm, prompt, gd, k, new, share))
+        name = 'shared' if share else 'copied'
+        res[f'peak_mb_k{k}_{name}'] = round(peak/1e6, 1)
+        res[f'estimate_mb_k{k}_{name}'] = round(estimate_mb(vlm, prompt, k, new, share), 1)
+    return res
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--new', type=int, default=32, help='image tokens decoded per candidate')
     ap.add_argument('--threads', type=int, default=1, help='torch threads (1: steadier on a shared machine)')
     ap.add_argument('--ks', default='1,2,4,8'); ap.add_argument('--small', action='store_true', help='a 20M model, for a quick run')
     ap.add_argument('--no-memory', action='store_true', help='skip the profiled K=8 runs')
+    ap.add_argument('--memory-only', action='store_true', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
-    from bootwm.memory import peak_bytes
     vlm = build(a.small)
     prompt, gd = streams(vlm)
-    rows = [prompt, *gd.streams[0], *gd.streams[1]]
+    ks = sorted(map(int, a.ks.split(','))); k1, k8 = ks[0], ks[-1]
+    if a.memory_only: print(json.dumps(peaks(vlm, prompt, gd, k8, a.new))); return
     res = dict(params_m=round(vlm.model.num_parameters()/1e6, 1), prompt_tokens=len(prompt), new=a.new, threads=a.threads)
     sample(vlm, prompt, gd, 1, 2, True)                                  # warm-up: first-call allocations, kernels
     times, pre = {}, {}
-    for k in map(int, a.ks.split(',')):
+    for k in ks:
         for share in (False, True):
             g, pre[(k, share)], times[(k, share)] = sample(vlm, prompt, gd, k, a.new, share)
             assert g.ids.shape == (k, a.new) and vlm.image_mask[g.ids].all()
             print(f'K={k} {"shared" if share else "copied"}: prefill {pre[(k, share)]:.1f} s, decoding {times[(k, share)]:.2f} s', file=sys.stderr)
     res['prefill_s'] = {f'k{k}_{"shared" if s else "copied"}': round(v, 2) for (k, s), v in pre.items()}
     res['decode_s'] = {f'k{k}_{"shared" if s else "copied"}': round(v, 2) for (k, s), v in times.items()}
-    ks = sorted({k for k, _ in times}); k1, k8 = ks[0], ks[-1]
     res.update(k1_s=round(times[(k1, True)], 2), k8_s=round(times[(k8, True)], 2), ratio=round(times[(k8, True)]/times[(k1, True)], 2),
                ratio_copied=round(times[(k8, False)]/times[(k1, False)], 2))
-    if not a.no_memory:
-        for share in (True, False):
-            _, peak = peak_bytes(lambda: sample(vlm, prompt, gd, k8, a.new, share))
-            name = 'shared' if share else 'copied'
-            res[f'peak_mb_k{k8}_{name}'] = round(peak/1e6, 1)
-            try: res[f'estimate_mb_k{k8}_{name}'] = round(estimate_mb(vlm, prompt, k8, a.new, share), 1)
-            except TypeError: pass                              # a planner without the shared layout
+    res['max_rss_mb_timing'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e3)
+    del vlm
+    if not a.no_memory:     # in a fresh process whose allocator hands large blocks back (the profiled runs hold on otherwise)
+        env = {**os.environ, 'MALLOC_MMAP_THRESHOLD_': '1048576'}
+        cmd = [sys.executable, __file__, '--memory-only', '--new', str(a.new), '--threads', str(a.threads), '--ks', a.ks] + (['--small'] * a.small)
+        res.update(json.loads(subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]))
     print(json.dumps(res))
     return res
 
