@@ -8,9 +8,11 @@ Default model: ChameleonLM, width 1024, 16 layers, 16 heads, MLP 2816, vocabular
 weights, as at Anole-7B in NF4). Prompt: `<bos>`, a 12-token action, a 1024-code source image, `<boi>` (1040 tokens);
 streams: that prompt, the image-only prompt (1029), the unconditional one (2). Prints one JSON line:
 
-    k1_s, k8_s, ratio        decoding time (s) of `--new` tokens at K=1 and K=8 and their ratio, shared layout: from
-                             the prompt's logits to the last token (the prefill, the same for every K, is timed apart
-                             in prefill_s; the copied layout's `batch_repeat_interleave` counts as decoding)
+    k1_s, k8_s, ratio        decoding time (s) of `--new` tokens at K=1 and K=8 and their ratio, shared layout, as the
+                             median step time x steps (a step: sampling a token and the forward that follows it; the
+                             median resists other processes on a shared machine); ratio_wall and decode_wall_s give
+                             the plain sums. The prefill, the same for every K, is timed apart (prefill_s); the copied
+                             layout's `batch_repeat_interleave` falls in its first step.
     peak_mb_k8_shared/_copied  peak bytes allocated above the loaded model while sampling at K=8 (torch profiler)
     ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks. The
     peaks are measured in a second process with MALLOC_MMAP_THRESHOLD_ set, so that the profiled runs' freed blocks
@@ -18,7 +20,7 @@ streams: that prompt, the image-only prompt (1029), the unconditional one (2). P
 
     .venv/bin/python bench/k_scaling.py [--new 32] [--threads 1] [--small]
 """
-import argparse, json, os, resource, subprocess, sys, time
+import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
 import torch
 sys.path.insert(0, str(Path(__file__).parent))
@@ -52,21 +54,19 @@ def streams(vlm):
     return prompt, gd
 
 def sample(vlm, prompt, gd, k, new, share):
-    "Sample `k` candidates of `new` codes; the time to the prompt's logits (prefill) and the time after it (decoding)"
+    "Sample `k` candidates of `new` codes: the samples, the prefill's time and every decoding step's time (s)"
     from bootwm.generate import generate
     marks, logits = [], vlm.logits
-    def timed(*a, **kw):                          # the first call is the prefill; everything after it is decoding
-        out = logits(*a, **kw)
-        if not marks: marks.append(time.perf_counter())
-        return out
+    def timed(*a, **kw):                          # the first call is the prefill, each later one a decoding step
+        out = logits(*a, **kw); marks.append(time.perf_counter()); return out
     vlm.logits = timed
     try:
         t0 = time.perf_counter()
         g = generate(vlm, [prompt], new, allowed=vlm.image_mask, k=k, temperature=0.7, top_p=0.9, guidance=gd,
                      generator=torch.Generator().manual_seed(k), share=share)
-        t1 = time.perf_counter()
+        marks.append(time.perf_counter())         # the last token's sampling
     finally: del vlm.logits
-    return g, marks[0] - t0, t1 - marks[0]
+    return g, marks[0] - t0, [b - a for a, b in zip(marks, marks[1:])]
 
 def estimate_mb(vlm, prompt, k, new, share):
     from dataclasses import replace
@@ -102,16 +102,21 @@ def main(argv=None):
     if a.memory_only: print(json.dumps(peaks(vlm, prompt, gd, k8, a.new))); return
     res = dict(params_m=round(vlm.model.num_parameters()/1e6, 1), prompt_tokens=len(prompt), new=a.new, threads=a.threads)
     sample(vlm, prompt, gd, 1, 2, True)                                  # warm-up: first-call allocations, kernels
-    times, pre = {}, {}
+    wall, median, pre = {}, {}, {}
     for k in ks:
         for share in (False, True):
-            g, pre[(k, share)], times[(k, share)] = sample(vlm, prompt, gd, k, a.new, share)
+            g, pre[(k, share)], steps = sample(vlm, prompt, gd, k, a.new, share)
             assert g.ids.shape == (k, a.new) and vlm.image_mask[g.ids].all()
-            print(f'K={k} {"shared" if share else "copied"}: prefill {pre[(k, share)]:.1f} s, decoding {times[(k, share)]:.2f} s', file=sys.stderr)
-    res['prefill_s'] = {f'k{k}_{"shared" if s else "copied"}': round(v, 2) for (k, s), v in pre.items()}
-    res['decode_s'] = {f'k{k}_{"shared" if s else "copied"}': round(v, 2) for (k, s), v in times.items()}
-    res.update(k1_s=round(times[(k1, True)], 2), k8_s=round(times[(k8, True)], 2), ratio=round(times[(k8, True)]/times[(k1, True)], 2),
-               ratio_copied=round(times[(k8, False)]/times[(k1, False)], 2))
+            wall[(k, share)], median[(k, share)] = sum(steps), statistics.median(steps)*len(steps)
+            print(f'K={k} {"shared" if share else "copied"}: prefill {pre[(k, share)]:.1f} s, decoding {wall[(k, share)]:.2f} s '
+                  f'(median step x steps: {median[(k, share)]:.2f} s)', file=sys.stderr)
+    name = lambda k, s: f'k{k}_{"shared" if s else "copied"}'
+    res['prefill_s'] = {name(*key): round(v, 2) for key, v in pre.items()}
+    res['decode_wall_s'] = {name(*key): round(v, 2) for key, v in wall.items()}
+    res['decode_median_s'] = {name(*key): round(v, 2) for key, v in median.items()}
+    res.update(k1_s=round(median[(k1, True)], 2), k8_s=round(median[(k8, True)], 2), ratio=round(median[(k8, True)]/median[(k1, True)], 2),
+               ratio_copied=round(median[(k8, False)]/median[(k1, False)], 2),
+               ratio_wall=round(wall[(k8, True)]/wall[(k1, True)], 2), ratio_wall_copied=round(wall[(k8, False)]/wall[(k1, False)], 2))
     res['max_rss_mb_timing'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e3)
     del vlm
     if not a.no_memory:     # in a fresh process whose allocator hands large blocks back (the profiled runs hold on otherwise)
