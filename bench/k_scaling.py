@@ -8,11 +8,12 @@ Default model: ChameleonLM, width 1024, 16 layers, 16 heads, MLP 2816, vocabular
 weights, as at Anole-7B in NF4). Prompt: `<bos>`, a 12-token action, a 1024-code source image, `<boi>` (1040 tokens);
 streams: that prompt, the image-only prompt (1029), the unconditional one (2). Prints one JSON line:
 
-    k1_s, k8_s, ratio        decoding time (s) of `--new` tokens at K=1 and K=8 and their ratio, shared layout, as the
-                             median step time x steps (a step: sampling a token and the forward that follows it; the
-                             median resists other processes on a shared machine); ratio_wall and decode_wall_s give
-                             the plain sums. The prefill, the same for every K, is timed apart (prefill_s); the copied
-                             layout's `batch_repeat_interleave` falls in its first step.
+    k1_s, k8_s, ratio        decoding time (s) of `--new` tokens at K=1 and K=8 and their ratio, shared layout. The
+                             decoders of every K are prefilled, then stepped in turn (a step: guidance mix, vocabulary
+                             constraint, top-p sampling, the forward), so that other processes on a shared machine
+                             slow every K alike; the prefill, the same for every K, is timed apart (prefill_s); the
+                             copied layout's `batch_repeat_interleave` is part of its prefill. `generate` itself runs
+                             once first (a check and a warm-up).
     peak_mb_k8_shared/_copied  peak bytes allocated above the loaded model while sampling at K=8 (torch profiler)
     ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks. The
     peaks are measured in a second process with MALLOC_MMAP_THRESHOLD_ set, so that the profiled runs' freed blocks
@@ -68,6 +69,23 @@ def sample(vlm, prompt, gd, k, new, share):
     finally: del vlm.logits
     return g, marks[0] - t0, [b - a for a, b in zip(marks, marks[1:])]
 
+def interleaved(vlm, rows, gd, ks, new, share):
+    "Prefill one decoder per K, then decode them a step each in turn: others' load on a shared machine slows all alike"
+    from bootwm.generate import CopiedDecoder, SharedDecoder, constrain, pick
+    dec, last, pre, steps, S = {}, {}, {}, {k: [] for k in ks}, 1 + len(gd.streams)
+    g, allowed = torch.Generator().manual_seed(0), vlm.image_mask
+    for k in ks:
+        t0 = time.perf_counter(); dec[k] = (SharedDecoder if share else CopiedDecoder)(vlm, rows, k)
+        last[k] = dec[k].prefill(); pre[k] = time.perf_counter() - t0
+    with torch.no_grad():
+        for t in range(new):
+            for k in ks:                          # one step as `generate` takes it: mix, constrain, sample, feed
+                t0 = time.perf_counter()
+                tok = pick(constrain(gd.mix(last[k]).log_softmax(-1), allowed), 0.7, None, 0.9, g)
+                last[k] = dec[k].step(tok.repeat(S))
+                steps[k].append(time.perf_counter() - t0)
+    return pre, steps
+
 def estimate_mb(vlm, prompt, k, new, share):
     from dataclasses import replace
     from bootwm.memory import MemoryPlan, estimate_sampling, _inference_weights
@@ -101,22 +119,23 @@ def main(argv=None):
     ks = sorted(map(int, a.ks.split(','))); k1, k8 = ks[0], ks[-1]
     if a.memory_only: print(json.dumps(peaks(vlm, prompt, gd, k8, a.new))); return
     res = dict(params_m=round(vlm.model.num_parameters()/1e6, 1), prompt_tokens=len(prompt), new=a.new, threads=a.threads)
-    sample(vlm, prompt, gd, 1, 2, True)                                  # warm-up: first-call allocations, kernels
-    wall, median, pre = {}, {}, {}
-    for k in ks:
-        for share in (False, True):
-            g, pre[(k, share)], steps = sample(vlm, prompt, gd, k, a.new, share)
-            assert g.ids.shape == (k, a.new) and vlm.image_mask[g.ids].all()
-            wall[(k, share)], median[(k, share)] = sum(steps), statistics.median(steps)*len(steps)
-            print(f'K={k} {"shared" if share else "copied"}: prefill {pre[(k, share)]:.1f} s, decoding {wall[(k, share)]:.2f} s '
-                  f'(median step x steps: {median[(k, share)]:.2f} s)', file=sys.stderr)
+    rows = [prompt, *gd.streams[0], *gd.streams[1]]
+    g = sample(vlm, prompt, gd, k8, 4, True)[0]                          # generate itself, end to end (and a warm-up)
+    assert g.ids.shape == (k8, 4) and vlm.image_mask[g.ids].all()
+    pre, steps = {}, {}
+    for share in (False, True):
+        p, st = interleaved(vlm, rows, gd, ks, a.new, share)
+        for k in ks:
+            pre[(k, share)], steps[(k, share)] = p[k], st[k]
+            print(f'K={k} {"shared" if share else "copied"}: prefill {p[k]:.1f} s, decoding {sum(st[k]):.2f} s '
+                  f'(median step x steps {statistics.median(st[k])*len(st[k]):.2f} s)', file=sys.stderr)
     name = lambda k, s: f'k{k}_{"shared" if s else "copied"}'
+    wall = {key: sum(v) for key, v in steps.items()}
     res['prefill_s'] = {name(*key): round(v, 2) for key, v in pre.items()}
-    res['decode_wall_s'] = {name(*key): round(v, 2) for key, v in wall.items()}
-    res['decode_median_s'] = {name(*key): round(v, 2) for key, v in median.items()}
-    res.update(k1_s=round(median[(k1, True)], 2), k8_s=round(median[(k8, True)], 2), ratio=round(median[(k8, True)]/median[(k1, True)], 2),
-               ratio_copied=round(median[(k8, False)]/median[(k1, False)], 2),
-               ratio_wall=round(wall[(k8, True)]/wall[(k1, True)], 2), ratio_wall_copied=round(wall[(k8, False)]/wall[(k1, False)], 2))
+    res['decode_s'] = {name(*key): round(v, 2) for key, v in wall.items()}
+    res['decode_median_s'] = {name(*key): round(statistics.median(v)*len(v), 2) for key, v in steps.items()}
+    res.update(k1_s=round(wall[(k1, True)], 2), k8_s=round(wall[(k8, True)], 2), ratio=round(wall[(k8, True)]/wall[(k1, True)], 2),
+               ratio_copied=round(wall[(k8, False)]/wall[(k1, False)], 2))
     res['max_rss_mb_timing'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e3)
     del vlm
     if not a.no_memory:     # in a fresh process whose allocator hands large blocks back (the profiled runs hold on otherwise)
