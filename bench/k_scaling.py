@@ -1,25 +1,27 @@
 """K candidates for the price of about two (issue 14): wall time and peak memory of sampling K in {1, 2, 4, 8}
 image candidates with Anole's three guidance streams, the copied layout (`share=False`: each candidate holds its own
 copy of the prompt's KV cache) against the shared one (`share=True`: one copy, read once per step), on a
-random-weight Chameleon-shaped model large enough that CPU decoding is bound by memory traffic.
+random-weight Chameleon-shaped model large enough that CPU decoding is bound by memory traffic (on one core of this
+project's machine, the layers' and head's matrix products take 1.5x as long for 24 rows as for 3).
 
 Default model: ChameleonLM, width 1024, 16 layers, 16 heads, MLP 2816, vocabulary 65536 (340M parameters, fp32,
-1.36 GB; its KV cache is 128 KiB a token, so the three streams' 2071 prompt tokens hold 265 MB, about a fifth of the
-weights, as at Anole-7B in NF4). Prompt: `<bos>`, a 12-token action, a 1024-code source image, `<boi>` (1040 tokens);
+1.36 GB; its KV cache is 128 KiB a token, so the three streams' 2071 prompt tokens hold 265 MB, a fifth of the
+weights; at Anole-7B in NF4 they hold 1.0 GiB beside 3.6 GB of weights). Prompt: `<bos>`, a 12-token action, a 1024-code source image, `<boi>` (1040 tokens);
 streams: that prompt, the image-only prompt (1029), the unconditional one (2). Prints one JSON line:
 
     k1_s, k8_s, ratio        decoding time (s) of `--new` tokens at K=1 and K=8 and their ratio, shared layout. The
-                             decoders of every K are prefilled, then stepped in turn (a step: guidance mix, vocabulary
-                             constraint, top-p sampling, the forward), so that other processes on a shared machine
-                             slow every K alike; the prefill, the same for every K, is timed apart (prefill_s); the
+                             decoders of K=1 and K=8 (then K=2 and K=4) are prefilled, then stepped in turn (a step:
+                             guidance mix, vocabulary constraint, top-p sampling, the forward), so that other
+                             processes on a shared machine slow both alike; the prefill, the same for every K, is timed apart (prefill_s); the
                              copied layout's `batch_repeat_interleave` is part of its prefill. `generate` itself runs
                              once first (a check and a warm-up).
     peak_mb_k8_shared/_copied  peak bytes allocated above the loaded model while sampling at K=8 (torch profiler)
     ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks. The
-    peaks are measured in a second process with MALLOC_MMAP_THRESHOLD_ set, so that the profiled runs' freed blocks
-    go back to the system (with glibc's default, the process's resident set grew past 17 GB at full size).
+    peaks are measured in a second process. Run it with MALLOC_MMAP_THRESHOLD_ set, so that freed blocks above 1 MB go
+    back to the system: with glibc's default, the resident set grew past 20 GB at full size (fragmentation; the live
+    tensors are a few GB) and the kernel killed the run.
 
-    .venv/bin/python bench/k_scaling.py [--new 32] [--threads 1] [--small]
+    MALLOC_MMAP_THRESHOLD_=1048576 .venv/bin/python bench/k_scaling.py [--new 32] [--threads 1] [--small]
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
@@ -113,6 +115,7 @@ def main(argv=None):
     ap.add_argument('--no-memory', action='store_true', help='skip the profiled K=8 runs')
     ap.add_argument('--memory-only', action='store_true', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if 'MALLOC_MMAP_THRESHOLD_' not in os.environ: print('warning: MALLOC_MMAP_THRESHOLD_ is not set (see the docstring)', file=sys.stderr)
     torch.set_num_threads(a.threads)
     vlm = build(a.small)
     prompt, gd = streams(vlm)
@@ -123,8 +126,11 @@ def main(argv=None):
     g = sample(vlm, prompt, gd, k8, 4, True)[0]                          # generate itself, end to end (and a warm-up)
     assert g.ids.shape == (k8, 4) and vlm.image_mask[g.ids].all()
     pre, steps = {}, {}
+    pairs = [(k1, k8)] + [tuple(ks[i:i+2]) for i in range(1, len(ks) - 1, 2)]   # (1, 8), (2, 4): two caches alive at once
     for share in (False, True):
-        p, st = interleaved(vlm, rows, gd, ks, a.new, share)
+        p, st = {}, {}
+        for pair in pairs:
+            pp, ss = interleaved(vlm, rows, gd, pair, a.new, share); p.update(pp); st.update(ss)
         for k in ks:
             pre[(k, share)], steps[(k, share)] = p[k], st[k]
             print(f'K={k} {"shared" if share else "copied"}: prefill {p[k]:.1f} s, decoding {sum(st[k]):.2f} s '
@@ -138,8 +144,8 @@ def main(argv=None):
                ratio_copied=round(wall[(k8, False)]/wall[(k1, False)], 2))
     res['max_rss_mb_timing'] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e3)
     del vlm
-    if not a.no_memory:     # in a fresh process whose allocator hands large blocks back (the profiled runs hold on otherwise)
-        env = {**os.environ, 'MALLOC_MMAP_THRESHOLD_': '1048576'}
+    if not a.no_memory:     # in a fresh process (whose allocator hands large blocks back)
+        env = {**os.environ, 'MALLOC_MMAP_THRESHOLD_': os.environ.get('MALLOC_MMAP_THRESHOLD_', '1048576')}
         cmd = [sys.executable, __file__, '--memory-only', '--new', str(a.new), '--threads', str(a.threads), '--ks', a.ks] + (['--small'] * a.small)
         res.update(json.loads(subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]))
     print(json.dumps(res))
