@@ -99,6 +99,7 @@ class CopiedDecoder:
     def __init__(self, vlm, rows:list, k:int=1):
         self.vlm, self.k = vlm, k
         self.ids, self.mask, self.pos = (t.to(vlm.device) for t in left_pad(rows, vlm.sp['pad']))
+    @torch.no_grad()
     def prefill(self):
         logits, self.cache = self.vlm.logits(self.ids, self.mask, position_ids=self.pos, use_cache=True, logits_to_keep=1)
         last, self.pos = logits[:, -1].float(), self.pos[:, -1:]
@@ -106,6 +107,7 @@ class CopiedDecoder:
             self.cache.batch_repeat_interleave(self.k)
             last, self.pos, self.mask = (t.repeat_interleave(self.k, 0) for t in (last, self.pos, self.mask))
         return last
+    @torch.no_grad()
     def step(self, tok):
         self.pos, self.mask = self.pos + 1, torch.cat([self.mask, torch.ones_like(self.mask[:, :1])], -1)
         logits, self.cache = self.vlm.logits(tok[:, None], self.mask, position_ids=self.pos, past_key_values=self.cache, use_cache=True)
@@ -151,6 +153,7 @@ def _mask(self:SharedDecoder, ok):
     return torch.zeros(ok.shape, dtype=dt, device=ok.device).masked_fill(~ok, torch.finfo(dt).min)[:, None]
 
 @patch
+@torch.no_grad()
 def prefill(self:SharedDecoder):
     own, pos = self.owner, self.pos
     ok = (own[:, None] >= -1) & ((own[:, None] == -1) | (own[:, None] == own[..., None])) & (pos[:, None] <= pos[..., None])
@@ -162,6 +165,7 @@ def prefill(self:SharedDecoder):
     return logits.float().flatten(0, 1)[self.last_of]
 
 @patch
+@torch.no_grad()
 def step(self:SharedDecoder, tok):
     x = torch.where(self.slot_row >= 0, tok[self.slot_row.clamp_min(0)], self.vlm.sp['pad'])
     self.mask, self.t = torch.cat([self.mask, self.own], -1), self.t + 1     # each slot also reads its own new token
