@@ -111,7 +111,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--new', type=int, default=32, help='image tokens decoded per candidate')
     ap.add_argument('--threads', type=int, default=1, help='torch threads (1: steadier on a shared machine)')
-    ap.add_argument('--ks', default='1,2,4,8'); ap.add_argument('--small', action='store_true', help='a 20M model, for a quick run')
+    ap.add_argument('--ks', default='1,2,4,8'); ap.add_argument('--small', action='store_true', help='a 12M model, for a quick run')
     ap.add_argument('--no-memory', action='store_true', help='skip the profiled K=8 runs')
     ap.add_argument('--memory-only', action='store_true', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
