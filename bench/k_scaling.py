@@ -18,8 +18,8 @@ streams: that prompt, the image-only prompt (1029), the unconditional one (2). P
     peak_mb_k8_shared/_copied  peak bytes allocated above the loaded model while sampling at K=8 (torch profiler)
     ... and every K's times for both layouts, and the planner's estimates (bootwm.memory) beside the peaks. The
     peaks are measured in a second process. Run it with MALLOC_MMAP_THRESHOLD_ set, so that freed blocks above 1 MB go
-    back to the system: with glibc's default, the resident set grew past 20 GB at full size (fragmentation; the live
-    tensors are a few GB) and the kernel killed the run.
+    back to the system: with glibc's default, the profiled runs' resident set grew past 17 GB at full size while the
+    live tensors were a few GB.
 
     MALLOC_MMAP_THRESHOLD_=1048576 .venv/bin/python bench/k_scaling.py [--new 32] [--threads 1] [--small]
 """
