@@ -3,8 +3,9 @@
 
 1. peak memory of FDM QLoRA training steps at about 2.1k tokens (two 1024-token images and an action), with
    gradient checkpointing, through bootwm's own `train` (target: at most 16 GB);
-2. image-token decoding, 1024 tokens for one source image with Anole's guidance (3 streams), at K=1 and K=8
-   (target: K=8 at most 2x the wall time of K=1);
+2. image-token decoding, 1024 tokens for one source image with Anole's guidance (3 streams), at K=1 and K=8,
+   with the prompt's KV cache shared by the K samples (bootwm's default) and copied K times (`share=False`)
+   (target: K=8 at most 2x the wall time of K=1; the planner's estimate beside each peak);
 3. verifier (IDM) scoring of the K=8 candidates.
 
 The planner's estimate (bootwm.memory) is printed beside each measurement. Nothing is downloaded: the random
@@ -89,19 +90,28 @@ def main(argv=None):
     _sync(); res['train_step_s'] = (time.time() - t0) / a.steps
     res['train_peak'] = _peak(); res['train_losses'] = [h['loss'] for h in r.history if 'loss' in h]
 
-    # 2. image decoding at K=1 and K=8 with Anole's guidance (3 streams), one source image
+    # 2. image decoding at K=1 and K=8 with Anole's guidance (3 streams), one source image; the prompt's KV cache
+    #    shared by the K samples (bootwm's default) against copied K times (share=False, the layout before issue 14)
+    from dataclasses import replace
+    from bootwm.memory import MemoryPlan, estimate_sampling
     s = vlm.backend.sampling
     prompt = vlm.fdm_example(src, action)['input_ids']
-    for k in (1, 8):
-        gd = vlm.fdm_guidance([src], [action], s['text_scale'], s['image_scale'])
-        _peak_reset(); _sync(); t0 = time.time()
-        out = generate(vlm, [prompt], n_tokens, allowed=vlm.image_mask, k=k, temperature=s['temperature'],
-                       top_p=s['top_p'], guidance=gd)
-        _sync(); dt = time.time() - t0
-        assert out.ids.shape == (k, n_tokens) and vlm.image_mask[out.ids].all()
-        res[f'decode_k{k}'] = dict(seconds=dt, tokens_per_s=k*n_tokens/dt, peak=_peak())
-        if k == 8: cands = vlm.backend.codes(out.ids).cpu()
-    res['k8_over_k1'] = res['decode_k8']['seconds'] / res['decode_k1']['seconds']
+    plan = MemoryPlan.from_model(vlm.model, dtype='bf16' if torch.cuda.is_available() else 'fp32', seq_len=len(prompt),
+                                 new_tokens=n_tokens, streams=3, device='cuda' if torch.cuda.is_available() else 'cpu')
+    for share in (False, True):
+        name = 'shared' if share else 'copied'
+        for k in (1, 8):
+            gd = vlm.fdm_guidance([src], [action], s['text_scale'], s['image_scale'])
+            _peak_reset(); _sync(); t0 = time.time()
+            out = generate(vlm, [prompt], n_tokens, allowed=vlm.image_mask, k=k, temperature=s['temperature'],
+                           top_p=s['top_p'], guidance=gd, share=share)
+            _sync(); dt = time.time() - t0
+            assert out.ids.shape == (k, n_tokens) and vlm.image_mask[out.ids].all()
+            est = estimate_sampling(replace(plan, k=k, shared_prompt=share))
+            res[f'decode_k{k}_{name}'] = dict(seconds=dt, tokens_per_s=k*n_tokens/dt, peak=_peak(), estimate_gib=est.gib)
+            if k == 8 and share: cands = vlm.backend.codes(out.ids).cpu()
+        res[f'k8_over_k1_{name}'] = res[f'decode_k8_{name}']['seconds'] / res[f'decode_k1_{name}']['seconds']
+    res['k8_shared_over_copied'] = res['decode_k8_shared']['seconds'] / res['decode_k8_copied']['seconds']
 
     # 3. verifier scoring of the 8 candidates (the same model as IDM, as one batch)
     _peak_reset(); _sync(); t0 = time.time()

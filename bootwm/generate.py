@@ -1,5 +1,6 @@
 """One constrained decoding loop for both dynamics models: exactly `n` image codes for the FDM, text up to
-`<eos>` for the IDM; batched, with the prompt prefix computed once and shared by K samples (KV cache).
+`<eos>` for the IDM; batched, with each prompt computed once, stored once and read once per step by all
+K samples.
 
 Docs: https://bootwm.github.io/bootwm/generate.html.md"""
 
@@ -14,7 +15,8 @@ from .core import BootwmError
 from .vlm import UnifiedVLM
 
 # %% auto #0
-__all__ = ['GUIDANCE_NULL', 'left_pad', 'constrain', 'pick', 'Guidance', 'Generation', 'generate']
+__all__ = ['GUIDANCE_NULL', 'left_pad', 'constrain', 'pick', 'Guidance', 'share_groups', 'pack_group', 'CopiedDecoder',
+           'SharedDecoder', 'Generation', 'generate']
 
 # %% ../nbs/03a_generate.ipynb #3635e1fd
 def left_pad(prompts:list[list[int]], pad:int):
@@ -67,6 +69,109 @@ class Guidance:
         return torch.einsum('s,snv->nv', torch.tensor(self.weights, device=logits.device, dtype=logits.dtype),
                             logits.view(len(self.weights), -1, logits.shape[-1]))
 
+# %% ../nbs/03a_generate.ipynb #f6d7f152
+def _common(ps) -> int:
+    "Length of the longest beginning the token lists `ps` share"
+    n, m = 0, min(map(len, ps))
+    while n < m and all(p[n] == ps[0][n] for p in ps): n += 1
+    return n
+
+def share_groups(prompts:list, min_shared:int=64) -> list[list[int]]:
+    "Indices of the distinct `prompts`, grouped where they begin with the same `min_shared` tokens or more"
+    groups, common = [], []
+    for i in sorted(range(len(prompts)), key=lambda i: list(prompts[i])):   # sorted: shared beginnings are neighbours
+        n = _common([common, prompts[i]]) if groups else 0
+        if groups and n >= min_shared: groups[-1].append(i); common = common[:n]
+        else: groups.append([i]); common = list(prompts[i])
+    return groups
+
+def pack_group(prompts:list):
+    "One row holding the distinct `prompts`: `(tokens, owner, position)`; owner -1 marks their shared beginning"
+    c = min(_common(prompts), min(map(len, prompts)) - 1)            # each prompt keeps at least its last token
+    toks, own, pos = list(prompts[0][:c]), [-1]*c, list(range(c))
+    for i, p in enumerate(prompts): toks += p[c:-1]; own += [i]*(len(p) - 1 - c); pos += range(c, len(p) - 1)
+    for i, p in enumerate(prompts): toks.append(p[-1]); own.append(i); pos.append(len(p) - 1)   # last tokens last
+    return toks, own, pos
+
+# %% ../nbs/03a_generate.ipynb #cdfe3b87
+class CopiedDecoder:
+    "Decoding state where every row holds its own copy of its prompt's keys and values"
+    def __init__(self, vlm, rows:list, k:int=1):
+        self.vlm, self.k = vlm, k
+        self.ids, self.mask, self.pos = (t.to(vlm.device) for t in left_pad(rows, vlm.sp['pad']))
+    @torch.no_grad()
+    def prefill(self):
+        logits, self.cache = self.vlm.logits(self.ids, self.mask, position_ids=self.pos, use_cache=True, logits_to_keep=1)
+        last, self.pos = logits[:, -1].float(), self.pos[:, -1:]
+        if self.k > 1:
+            self.cache.batch_repeat_interleave(self.k)
+            last, self.pos, self.mask = (t.repeat_interleave(self.k, 0) for t in (last, self.pos, self.mask))
+        return last
+    @torch.no_grad()
+    def step(self, tok):
+        self.pos, self.mask = self.pos + 1, torch.cat([self.mask, torch.ones_like(self.mask[:, :1])], -1)
+        logits, self.cache = self.vlm.logits(tok[:, None], self.mask, position_ids=self.pos, past_key_values=self.cache, use_cache=True)
+        return logits[:, -1].float()
+
+# %% ../nbs/03a_generate.ipynb #7f9f8654
+def _lpad(xs, v, n): return [v]*(n - len(xs)) + list(xs)
+
+class SharedDecoder:
+    "Decoding state where each prompt (and each shared beginning) is stored once for all its rows' samples"
+    def __init__(self, vlm, rows:list, k:int=1, min_shared:int=64):
+        self.vlm, dev = vlm, vlm.device
+        uniq = list(dict.fromkeys(map(tuple, rows))); which = {p: u for u, p in enumerate(uniq)}
+        member = [which[tuple(p)] for p in rows for _ in range(k)]            # decoding row -> its distinct prompt
+        groups = share_groups(uniq, min_shared)
+        M, one = max(map(len, groups)), [g[0] for g in groups if len(g) == 1]    # prompts that share with none are
+        groups = [g for g in groups if len(g) > 1] + [one[i:i+M] for i in range(0, len(one), M)]   # packed M to a row
+        g_of = {u: (g, i) for g, us in enumerate(groups) for i, u in enumerate(us)}
+        cap, self.M = k*M, M                                                   # slots a physical row holds at most
+        phys = [(g, s[i:i+cap]) for g in range(len(groups)) for s in [[r for r, u in enumerate(member) if g_of[u][0] == g]]
+                for i in range(0, len(s), cap)]                                 # (group, its decoding rows)
+        self.Q = max(len(s) for _, s in phys)
+        packed = [pack_group([uniq[u] for u in us]) for us in groups]
+        L = max(len(packed[g][0]) for g, _ in phys)
+        self.ids, self.owner, self.pos = (torch.tensor([_lpad(packed[g][j], v, L) for g, _ in phys], device=dev)
+                                          for j, v in ((0, vlm.sp['pad']), (1, -2), (2, 0)))    # owner -2: padding
+        fill = lambda s, f, v: [f(r) for r in s] + [v]*(self.Q - len(s))
+        self.slot_row = torch.tensor([fill(s, int, -1) for _, s in phys], device=dev)           # -1: an empty slot
+        self.slot_owner = torch.tensor([fill(s, lambda r: g_of[member[r]][1], -2) for _, s in phys], device=dev)
+        self.slot_pos = torch.tensor([fill(s, lambda r: len(uniq[member[r]]), 0) for _, s in phys], device=dev)
+        used = self.slot_row >= 0
+        self.slot_of = torch.empty(len(member), dtype=torch.long, device=dev)             # decoding row -> slot
+        self.slot_of[self.slot_row[used]] = used.flatten().nonzero()[:, 0]
+        p_of = {r: p for p, (_, s) in enumerate(phys) for r in s}
+        self.last_of = torch.tensor([p_of[r]*self.M + self.M - len(groups[g_of[u][0]]) + g_of[u][1] for r, u in enumerate(member)], device=dev)
+
+# %% ../nbs/03a_generate.ipynb #eb2a3db2
+@patch
+def _mask(self:SharedDecoder, ok):
+    "The 4-D mask `[rows, 1, queries, keys]` from a boolean `ok`: as is for sdpa, additive for eager attention"
+    if self.vlm.model.config._attn_implementation != 'eager': return ok[:, None]
+    dt = self.vlm.model.get_input_embeddings().weight.dtype
+    return torch.zeros(ok.shape, dtype=dt, device=ok.device).masked_fill(~ok, torch.finfo(dt).min)[:, None]
+
+@patch
+@torch.no_grad()
+def prefill(self:SharedDecoder):
+    own, pos = self.owner, self.pos
+    ok = (own[:, None] >= -1) & ((own[:, None] == -1) | (own[:, None] == own[..., None])) & (pos[:, None] <= pos[..., None])
+    mask = self._mask(ok | torch.eye(ok.shape[-1], dtype=torch.bool, device=ok.device)); del ok   # padding reads itself only
+    logits, self.cache = self.vlm.logits(self.ids, mask, position_ids=pos, use_cache=True, logits_to_keep=self.M); del mask
+    self.mask = self._mask((own[:, None] == -1) | (own[:, None] == self.slot_owner[..., None]))   # prompt keys per slot
+    self.own = self._mask(torch.eye(self.Q, dtype=torch.bool, device=own.device).expand(len(own), -1, -1))
+    self.t = 0
+    return logits.float().flatten(0, 1)[self.last_of]
+
+@patch
+@torch.no_grad()
+def step(self:SharedDecoder, tok):
+    x = torch.where(self.slot_row >= 0, tok[self.slot_row.clamp_min(0)], self.vlm.sp['pad'])
+    self.mask, self.t = torch.cat([self.mask, self.own], -1), self.t + 1     # each slot also reads its own new token
+    logits, self.cache = self.vlm.logits(x, self.mask, position_ids=self.slot_pos + self.t - 1, past_key_values=self.cache, use_cache=True)
+    return logits.float().flatten(0, 1)[self.slot_of]
+
 # %% ../nbs/03a_generate.ipynb #25870cbe
 @dataclass
 class Generation:
@@ -75,20 +180,18 @@ class Generation:
     mask: torch.BoolTensor       # [B*k, T] True for real tokens (the stop token included)
     def mean_logprob(self): return (self.logprobs*self.mask).sum(-1) / self.mask.sum(-1).clamp_min(1)
 
+def _takes_4d_mask(vlm) -> bool: return getattr(vlm.model.config, '_attn_implementation', None) in ('eager', 'sdpa')
+
 @torch.no_grad()
 def generate(vlm, prompts:list[list[int]], max_new:int, allowed=None, k:int=1, stop:int|None=None,
              temperature:float=1.0, top_k:int|None=None, top_p:float|None=None, guidance:Guidance|None=None,
-             generator=None) -> Generation:
+             generator=None, share:bool=True) -> Generation:
     "Decode `max_new` tokens (or until `stop`) for each prompt, `k` samples each, as one batch"
     was_training = vlm.model.training; vlm.model.eval()
     dev, pad, S = vlm.device, vlm.sp['pad'], 1 + (len(guidance.streams) if guidance else 0)
     rows = list(prompts) + [p for s in (guidance.streams if guidance else []) for p in s]
-    ids, mask, pos = (t.to(dev) for t in left_pad(rows, pad))
-    logits, cache = vlm.logits(ids, mask, position_ids=pos, use_cache=True, logits_to_keep=1)   # the last position only
-    last, pos = logits[:, -1].float(), pos[:, -1:]
-    if k > 1:
-        cache.batch_repeat_interleave(k)
-        last, pos, mask = (t.repeat_interleave(k, 0) for t in (last, pos, mask))
+    dec = (SharedDecoder if share and _takes_4d_mask(vlm) else CopiedDecoder)(vlm, rows, k)
+    last = dec.prefill()
     n, allowed = len(last) // S, None if allowed is None else allowed.to(dev)    # moved once, not every step
     out, lps, real, live = [], [], [], torch.ones(n, dtype=torch.bool, device=dev)
     for t in range(max_new):
@@ -99,9 +202,7 @@ def generate(vlm, prompts:list[list[int]], max_new:int, allowed=None, k:int=1, s
         real.append(live.clone())
         if stop is not None: live = live & (tok != stop)
         if not live.any(): break
-        pos, mask = pos + 1, torch.cat([mask, torch.ones_like(mask[:, :1])], -1)
-        logits, cache = vlm.logits(out[-1].repeat(S)[:, None], mask, position_ids=pos, past_key_values=cache, use_cache=True)
-        last = logits[:, -1].float()
+        last = dec.step(out[-1].repeat(S))
     vlm.model.train(was_training)
     return Generation(*(torch.stack(x, 1) for x in (out, lps, real)))
 

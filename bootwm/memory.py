@@ -57,10 +57,12 @@ class MemoryPlan:
     new_tokens: int = 1024           # tokens written per sample (sample)
     k: int = 1                       # samples per prompt decoded together (sample)
     streams: int = 1                 # prompt streams per sample: 1, 2 (one guidance scale: Liquid), 3 (two: Anole)
+    shared_prompt: bool = True       # sampling: the K samples read one copy of each prompt's KV cache (`bootwm.generate`); False: K copies
     score_cache: bool = False        # the scoring forward also builds a KV cache (transformers' default; bootwm's scoring does not)
     logit_tokens: int = 0            # positions given logits (train, score): 0 = all; bootwm keeps the labelled tail (`label_tail`)
     device: str = 'cuda'             # 'cuda' adds the CUDA context and allocator slack; 'cpu' counts tensor bytes only
     def __post_init__(self):
+        if self.attn == 'flash': self.shared_prompt = False    # flash attention takes no 4-D mask: generate copies
         for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim',
                   'intermediate_size', 'vocab_size', 'seq_len', 'batch', 'accum', 'new_tokens', 'k', 'streams'):
             if not isinstance(getattr(self, k), int) or getattr(self, k) < 1:
@@ -224,7 +226,7 @@ class Estimate:
     def summary(self) -> str:
         p = self.plan
         run = dict(train=f'seq {p.seq_len} x batch {p.batch} (accum {p.accum}), checkpointing {"on" if p.checkpointing else "off"}',
-                   sample=f'prompt {p.seq_len} + {p.new_tokens} new, {p.batch} prompt(s) x k {p.k} x {p.streams} stream(s), {p.accum} call(s)',
+                   sample=f'prompt {p.seq_len} + {p.new_tokens} new, {p.batch} prompt(s) x k {p.k} x {p.streams} stream(s), {p.accum} call(s), prompt cache {"shared" if p.shared_prompt else "copied"}',
                    score=f'{p.batch} candidate(s) of {p.seq_len} tokens, {p.accum} batch(es)')[self.task]
         return f'{self.task}: quant {p.quant}, {p.dtype}, LoRA r {p.lora_r}, {p.attn}, {run}'
     def __str__(self):
@@ -286,9 +288,13 @@ def estimate_sampling(p:MemoryPlan) -> Estimate:
     w, L, V, c = _inference_weights(p), p.num_hidden_layers, p.vocab_size, BYTES[p.dtype]
     rows0 = p.batch*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
     prompt_logits, step = rows0*V*c, rows*V*(c + 16)                   # the prompt's last logits; a step's logits, fp32 copies
+    if p.shared_prompt:    # a row per prompt, k new tokens a step; the step's mask and the one it replaces
+        m = 2*rows*(Tp + p.k*Tn)*(c if p.attn == 'eager' else 1)
+        kv1, kvn, masks = kv_bytes(p, rows0, Tp + p.k), kv_bytes(p, rows0, Tp + p.k*Tn), m
+    else: kv1, kvn, masks = kv_bytes(p, rows, Tp + 1), kv_bytes(p, rows, Tp + Tn), 0
     phases = {'prompt forward': {'KV cache': kv_bytes(p, rows0, Tp), 'activations / prompt logits': max(_forward_bytes(p, rows0, Tp), prompt_logits)},
-              'first step': {'KV cache': kv_bytes(p, rows, Tp + 1), 'prompt logits + step logits': prompt_logits + step},
-              'last step': {'KV cache': kv_bytes(p, rows, Tp + Tn)*(1 + 1/(2*L)), 'step logits': step}}
+              'first step': {'KV cache': kv1, 'prompt logits + step logits': prompt_logits + step},
+              'last step': {'KV cache': kvn*(1 + 1/(2*L)), 'step logits': step, 'attention masks': masks}}
     phase = max(phases, key=lambda k: sum(phases[k].values()))
     return Estimate('sample', p, phase, _with_overhead(p, {**w, **phases[phase]}, sum(w.values())))
 

@@ -9,7 +9,8 @@ from bootwm.core import BootwmError
 from bootwm.memory import (GiB, MemoryPlan, MemoryBudgetWarning, param_counts, meta_param_counts, estimate_train,
                            estimate_sampling, estimate_scoring, fit, candidates, warn_if_too_big, held_bytes, peak_bytes,
                            measure_train_step, compare, activation_bytes)
-from bootwm.search import score_actions, sample_images
+from bootwm.generate import generate
+from bootwm.search import score_actions
 from bootwm.toyworld import WorldConfig
 from bootwm.train import collate, label_tail
 from bootwm.vlm import UnifiedVLM, tiny_vlm, get_quantization_config
@@ -108,15 +109,20 @@ def nf4_vlm(tmp_path_factory):
     "For sampling: an 8 x 8 world (64 tokens an image, so 64 decoding steps), loaded in NF4"
     return UnifiedVLM.from_pretrained(_tiny(tmp_path_factory.mktemp('small'), grid=8), quant='nf4', dtype=torch.float32)
 
-@pytest.mark.parametrize('k,text_scale,image_scale', [(1, None, None), (4, 3.0, 1.2), (8, 7.0, None)])
-def test_sampling_matches_estimate(nf4_vlm, k, text_scale, image_scale):
+@pytest.mark.parametrize('k,text_scale,image_scale,share', [(1, None, None, True), (4, 3.0, 1.2, True), (8, 7.0, None, True),
+                                                          (8, 3.0, 1.2, False), (4, 7.0, None, False)])
+def test_sampling_matches_estimate(nf4_vlm, k, text_scale, image_scale, share):
+    "Both KV layouts of `bootwm.generate`: the prompt's cache shared by the K samples (default) or copied K times"
     q, g = nf4_vlm, torch.Generator().manual_seed(0)
     srcs = torch.randint(0, q.image_tokenizer.n_codes, (2, q.n_tokens), generator=g)
     acts = ['move the red circle up', 'remove the blue cross']
-    _, peak = peak_bytes(lambda: sample_images(q, srcs, acts, k=k, text_scale=text_scale, image_scale=image_scale, generator=g))
+    prompts = [q.fdm_example(s, a)['input_ids'] for s, a in zip(srcs, acts)]
+    gd = q.fdm_guidance(srcs, acts, text_scale, image_scale) if text_scale else None
+    _, peak = peak_bytes(lambda: generate(q, prompts, q.n_tokens, allowed=q.image_mask, k=k, guidance=gd, generator=g, share=share))
     streams = 1 if text_scale is None else 2 if image_scale is None else 3
-    Tp = max(len(q.fdm_example(s, a)['input_ids']) for s, a in zip(srcs, acts))    # streams are left-padded to the longest
-    plan = MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=Tp, batch=2, new_tokens=q.n_tokens, k=k, streams=streams)
+    Tp = max(map(len, prompts))                                    # streams are left-padded to the longest
+    plan = MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=Tp, batch=2, new_tokens=q.n_tokens, k=k,
+                                 streams=streams, shared_prompt=share)
     e = estimate_sampling(plan)
     assert abs((held_bytes(q.model) + peak)/e.total - 1) < PEAK, (e, held_bytes(q.model) + peak)
 
@@ -158,8 +164,11 @@ def test_estimates_grow_with_what_they_should(anole):
     assert estimate_train(replace(anole, checkpointing=False)).total > 3*t.total
     assert activation_bytes(replace(anole, attn='eager', checkpointing=False))['body'] > activation_bytes(replace(anole, checkpointing=False))['body']
     assert estimate_train(replace(anole, quant=None)).total > estimate_train(replace(anole, quant='int8')).total > t.total
-    k1, k8 = (estimate_sampling(replace(anole, seq_len=1040, k=k, streams=3)) for k in (1, 8))
-    assert k8.parts['KV cache'] == 8 * k1.parts['KV cache']
+    k1, k8 = (estimate_sampling(replace(anole, seq_len=1040, k=k, streams=3, shared_prompt=False)) for k in (1, 8))
+    assert k8.parts['KV cache'] == 8 * k1.parts['KV cache']                          # copied: the prompt's cache K times
+    s8 = estimate_sampling(replace(anole, seq_len=1040, k=8, streams=3))
+    assert s8.parts['KV cache'] < 0.6 * k8.parts['KV cache']                         # shared: once, plus the samples' own
+    assert estimate_sampling(replace(anole, seq_len=1040, k=8, streams=3, attn='flash')).total == k8.total   # flash copies
     assert estimate_scoring(replace(anole, seq_len=2064, batch=8)).total < estimate_scoring(replace(anole, seq_len=2064, batch=8, score_cache=True)).total
     assert estimate_train(replace(anole, logit_tokens=1026)).total < estimate_train(anole).total
 
