@@ -61,6 +61,7 @@ class Chameleon(Backend):
 class Liquid(Backend):
     "Liquid: a stock Gemma; image code `c` is token `text vocabulary + c`"
     name: str = 'liquid'
+    fdm_layout: str = 'source'              # the authors' order: <bos> <boi> src <eoi> \n action <boi>
     specials: dict = field(default_factory=lambda: dict(bos='<bos>', eos='<eos>', pad='<pad>', boi='<boi>', eoi='<eoi>',
                                                         uncond='<unconditional>'))
     uncond = ('uncond',)

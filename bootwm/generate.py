@@ -215,7 +215,7 @@ def fdm_guidance(self:UnifiedVLM, srcs, actions:list[str], text_scale:float, ima
     null = null or GUIDANCE_NULL.get(self.backend.name, 'empty')
     if null not in ('source', 'empty'): raise BootwmError(f"null={null!r}: expected 'source' or 'empty'")
     uncond = [self.sp[s] for s in self.backend.uncond]
-    nulls = ([[self.sp['bos'], *uncond, *self.image_ids(s), self.sp['boi']] for s in srcs] if null == 'source'
+    nulls = ([self.fdm_prompt(s, uncond) for s in srcs] if null == 'source'
              else [[self.sp['bos'], *uncond, self.sp['boi']]] * len(actions))
     if image_scale is None: return Guidance.single(nulls, text_scale)
     image_only = [self.fdm_example(s, '')['input_ids'] for s in srcs]

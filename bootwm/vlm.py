@@ -30,6 +30,7 @@ class Backend:
     image_offset: int = 0                   # token id of image code 0
     n_codes: int = 0                        # image codebook size
     specials: dict = field(default_factory=lambda: dict(bos='<bos>', eos='<eos>', pad='<pad>', boi='<boi>', eoi='<eoi>'))
+    fdm_layout: str = 'action'              # FDM prompt: 'action' = <bos> action src <boi>; 'source' = <bos> src \n action <boi>
     registry = {}
     keep_full = ('lm_head',)                # modules never quantised
     uncond = ()                             # specials between <bos> and <boi> in the unconditional prompt (guidance)
@@ -158,9 +159,16 @@ def idm_example(self:UnifiedVLM, src_codes, tgt_codes, action:str|None=None) -> 
     return dict(input_ids=prompt+ans, labels=[-100]*len(prompt)+ans)
 
 @patch
+def fdm_prompt(self:UnifiedVLM, src_codes, text:list[int]) -> list[int]:
+    "The FDM prompt around token ids `text` (the action, or the unconditional marker), in the backend's `fdm_layout`"
+    if self.backend.fdm_layout == 'action': return [self.sp['bos'], *text, *self.image_ids(src_codes), self.sp['boi']]
+    if self.backend.fdm_layout == 'source': return [self.sp['bos'], *self.image_ids(src_codes), *self.text_ids('\n'), *text, self.sp['boi']]
+    raise BootwmError(f"{self.backend.name}: fdm_layout={self.backend.fdm_layout!r}, expected 'action' or 'source'")
+
+@patch
 def fdm_example(self:UnifiedVLM, src_codes, action:str, tgt_codes=None, weights=None) -> dict:
-    "FDM sequence `<bos> action src <boi> tgt <eoi>`, labels (and weights) on the target codes"
-    prompt = [self.sp['bos'], *self.text_ids(action), *self.image_ids(src_codes), self.sp['boi']]
+    "FDM sequence `<bos> action src <boi> tgt <eoi>` (or source first), labels (and weights) on the target codes"
+    prompt = self.fdm_prompt(src_codes, self.text_ids(action))
     if tgt_codes is None: return dict(input_ids=prompt)
     tgt = self.backend.image_ids(tgt_codes).tolist()
     w = [1.0]*len(tgt) if weights is None else torch.as_tensor(weights, dtype=torch.float).tolist()

@@ -54,8 +54,9 @@ def test_lone_prompts_pack_beside_a_group(family):
     "Beside a group of 2 prompts, the 2 prompts that share nothing long go to one row: 2 rows of 2 x K slots, none empty"
     _, vlm, srcs, _ = family
     s0, s1 = srcs
+    lone = lambda s, a: [vlm.sp['bos'], *vlm.text_ids(a), *vlm.image_ids(s), vlm.sp['boi']]   # text first: no long shared start
     rows = [vlm.idm_example(s0, s1)['input_ids'], vlm.idm_example(s0, s0)['input_ids'],
-            vlm.fdm_example(s0, 'remove the red circle')['input_ids'], vlm.fdm_example(s1, 'paint the blue cross green')['input_ids']]
+            lone(s0, 'remove the red circle'), lone(s1, 'paint the blue cross green')]
     d = SharedDecoder(vlm, rows, 3, min_shared=8)
     assert d.ids.shape[0] == 2 and d.Q == 6 and bool((d.slot_row >= 0).all())
     g = generate(vlm, rows, 5, allowed=vlm.text_mask, k=3, share=False, generator=torch.Generator().manual_seed(1))
