@@ -342,13 +342,14 @@ def plot_claims(s:dict, out) -> list[str]:
     rows = [[('(i) IDM - FDM fully right', c['i']), ('(iii) ES weighted - plain', c['iii']), ('(iii) ES Eq. 2 as written - plain', c['iii']['raw_es'])],
             [('(ii) control: oracle labels', c['ii']['control']), ('(ii) IDM labels', c['ii']),
              ('(ii) IDM labels, compute-matched', c['ii']['compute_matched']['main']), ('(iii) score weighted - plain', c['iii']['score']),
+             ('(iii) score Eq. 2 as written - plain', c['iii']['raw_score']),
              (f"(iv) IDM - random pick, K={c['iv']['k']}", c['iv'])]]
     fig, axs = _fig(4.6, 3.2, 2)
     for ax, rs, unit in zip(axs, rows, ('difference in share of items', 'difference in score (0-10)')):
         for y, (lab, d) in enumerate(rs[::-1]):
             ax.errorbar(d['diff'], y, xerr=_err(d, 'diff'), fmt='o', capsize=3, color='C2' if d['lo'] > 0 else 'C3' if d['hi'] < 0 else 'C7')
         ax.axvline(0, color='k', lw=.8); ax.set_yticks(range(len(rs)), [r[0] for r in rs[::-1]], fontsize=8); ax.set_xlabel(unit)
-    fig.suptitle('claimed differences, 95% paired-bootstrap intervals (green: excludes 0)', fontsize=9); save(fig, 'claims.png')
+    fig.suptitle('claimed differences, 95% paired-bootstrap intervals (green: above 0, red: below 0, grey: holds 0)', fontsize=9); save(fig, 'claims.png')
     fig, (ax,) = _fig()
     for key, lab in (('idm_curve', 'IDM: action right'), ('fdm_curve', 'FDM: next image exact')):
         cv = c['i'][key]; ax.plot(cv['steps'], cv['mean'], marker='o', label=lab); ax.fill_between(cv['steps'], cv['min'], cv['max'], alpha=.2)
