@@ -1,51 +1,54 @@
-"""Choosing the Eq. 2 weight normalisation by measurement (the default in bootwm.importance).
+"""Choosing the Eq. 2 weight normalisation and floor on a validation split (the default in bootwm.importance).
 
-Trains the toy-world FDM on the demo's labelled data with each normalisation, same budget, several seeds,
-and prints oracle ES / ME / score (mean ± std). Usage:
+Trains the toy-world FDM on the demo's labelled data with each normalisation (the demo's epochs, schedule and
+best-validation-checkpoint rule), several seeds, and grades each on the demo's **validation** split -- never
+on test items, so the choice does not leak into the demo's verdict on claim (iii). Prints per variant the
+validation ES / ME / score (mean over seeds and items, 95% paired-bootstrap interval) and each variant's
+score difference from plain likelihood. Usage:
 
-    .venv/bin/python bench/weights.py [--steps N] [--seeds S]
+    .venv/bin/python bench/weights.py [--seeds S] [--epochs E] [--first-seed F]
 """
 import json, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from multiprocessing import get_context
 from pathlib import Path
 import numpy as np, torch
 
-VARIANTS = [('none', 0.0), ('raw', 0.0), ('mean1', 0.0), ('mean1', 0.03), ('mean1', 0.1), ('mean1', 0.3)]
+VARIANTS = [('none', 0.0), ('raw', 0.0), ('mean1', 0.0), ('mean1', 0.1), ('mean1', 0.3), ('mean1', 0.6)]
 
 def job(seed, norm, floor, root, cfg_d):
     torch.set_num_threads(1)
-    from bootwm.demo import DemoConfig
-    from bootwm.core import read_manifest
-    from bootwm.toyworld import load_world_config
+    from bootwm.demo import DemoConfig, fdm_items, _split, _fit
+    from bootwm.train import KeepBest
     from bootwm.vlm import tiny_vlm
-    from bootwm.train import train, TrainConfig
-    from bootwm.evaluate import evaluate_fdm
-    cfg, wc = DemoConfig(**cfg_d), load_world_config(root)
-    fdm = tiny_vlm(wc, cfg.hidden, cfg.layers, seed=seed)
-    lr = cfg.lr
-    train(fdm, read_manifest(Path(root)/'labelled.jsonl'), root, TrainConfig(task='fdm', steps=cfg.steps, batch_size=cfg.batch_size,
-          lr=lr, norm=norm, floor=floor, seed=seed), progress=False)
-    return evaluate_fdm(fdm, read_manifest(Path(root)/'test.jsonl'), root, wc, generator=torch.Generator().manual_seed(seed))['sample']
+    cfg = DemoConfig(**{**cfg_d, 'floor': floor})
+    lab, val = _split(root, 'labelled'), _split(root, 'val')
+    fdm = tiny_vlm(cfg.world, cfg.hidden, cfg.layers, seed=seed)
+    vf = lambda m: {k: float(np.mean(v)) for k, v in fdm_items(m, val, root, seed=seed)['sample'].items()}
+    kb = KeepBest(vf, 'score')
+    _fit(fdm, lab, root, cfg, 'fdm', seed, cfg.epochs, Path(root)/f'train-{norm}-{floor}', kb, norm)
+    kb.restore(fdm)
+    return fdm_items(fdm, val, root, seed=seed + 100)['sample']     # a fresh sample, not the one the checkpoint was chosen on
 
 def main():
-    from bootwm.demo import DemoConfig
-    from bootwm.toyworld import write_dataset
-    from dataclasses import asdict
-    args = sys.argv[1:]
-    seeds = int(args[args.index('--seeds')+1]) if '--seeds' in args else 3
-    kw = dict(steps=int(args[args.index('--steps')+1])) if '--steps' in args else {}
-    cfg = DemoConfig(**kw); tmp = Path(tempfile.mkdtemp())
-    roots = [write_dataset(tmp/f's{s}', seed=1000+s, n_labelled=cfg.n_labelled, n_videos=1, video_len=1, n_test=cfg.n_test, cfg=cfg.world) and tmp/f's{s}'
-             for s in range(seeds)]
-    t = time.time()
+    from bootwm.demo import DemoConfig, write_demo_data, stat, interval
+    a = sys.argv[1:]; get = lambda k, d: int(a[a.index(k)+1]) if k in a else d
+    cfg = DemoConfig(seeds=get('--seeds', 3), first_seed=get('--first-seed', 100), epochs=get('--epochs', DemoConfig.epochs),
+                     n_extra=1, n_videos=1, video_len=1, n_keep=1, n_test=1)
+    tmp, t = Path(tempfile.mkdtemp()), time.time()
+    roots = {s: tmp/f's{s}' for s in cfg.seed_list}
+    for s, r in roots.items(): write_demo_data(r, cfg, s)
     with ProcessPoolExecutor(cfg.workers, mp_context=get_context('spawn')) as ex:
-        futs = {(n, f, s): ex.submit(job, s, n, f, str(roots[s]), asdict(cfg)) for n, f in VARIANTS for s in range(seeds)}
+        futs = {(n, f, s): ex.submit(job, s, n, f, str(roots[s]), asdict(cfg)) for n, f in VARIANTS for s in cfg.seed_list}
         res = {k: v.result() for k, v in futs.items()}
-    print(f'| norm | floor | ES | ME | score | exact |  ({seeds} seeds, {cfg.steps} steps, {time.time()-t:.0f} s)')
-    print('|---|---|---|---|---|---|')
+    A = lambda n, f, m: np.array([res[n, f, s][m] for s in cfg.seed_list])
+    print(f'validation split: {cfg.n_val} items x {cfg.seeds} seeds (first seed {cfg.first_seed}); {cfg.epochs} epochs; {time.time()-t:.0f} s')
+    print('| norm | floor | ES | ME | score | score - plain [95% interval] |\n|---|---|---|---|---|---|')
     for n, f in VARIANTS:
-        ms = {m: [res[n, f, s][m] for s in range(seeds)] for m in ('es', 'me', 'score', 'exact')}
-        print(f'| {n} | {f} | ' + ' | '.join(f'{np.mean(v):.2f} ± {np.std(v):.2f}' for v in ms.values()) + ' |')
+        st = {m: stat(A(n, f, m)) for m in ('es', 'me', 'score')}
+        d = interval(A(n, f, 'score') - A('none', 0.0, 'score'))
+        print(f'| {n} | {f} | ' + ' | '.join(f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]" for s in st.values())
+              + f" | {d['diff']:+.2f} [{d['lo']:+.2f}, {d['hi']:+.2f}] |")
 
 if __name__ == '__main__': main()

@@ -7,7 +7,7 @@ Docs: https://bootwm.github.io/bootwm/toyworld.html.md"""
 
 # %% ../nbs/01_toyworld.ipynb #73b76f06
 from __future__ import annotations
-import re, json, itertools
+import re, json, itertools, functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -18,8 +18,8 @@ from .core import BootwmError, Transition, write_manifest, check_new
 # %% auto #0
 __all__ = ['COLOURS', 'SHAPES', 'DIRS', 'RELS', 'KINDS', 'ALL_OBJS', 'TEMPLATES', 'Obj', 'WorldConfig', 'cell_patterns', 'render',
            'random_scene', 'objects', 'InvalidAction', 'Action', 'apply', 'valid_actions', 'random_action', 'phrase',
-           'ActionParseError', 'parse', 'action_class', 'vocabulary', 'make_video', 'write_dataset',
-           'load_world_config', 'oracle_next']
+           'ActionParseError', 'parse', 'action_class', 'vocabulary', 'make_video', 'triplets', 'video_pairs',
+           'write_dataset', 'load_world_config', 'oracle_next']
 
 # %% ../nbs/01_toyworld.ipynb #534b5ae7
 COLOURS = dict(red=(220,50,47), green=(52,168,83), blue=(38,99,235), yellow=(241,196,15))
@@ -46,14 +46,20 @@ class WorldConfig:
     cell: int = 8           # pixels per cell side
     min_objects: int = 2    # fewest objects in a scene (remove is invalid below this)
     max_objects: int = 4    # most objects in a scene (add is invalid at this)
+    shapes: tuple = SHAPES  # the shapes scenes and `add` draw from: a *domain* of the world (codes stay the same)
     def __post_init__(self):
+        self.shapes = tuple(self.shapes)
         if self.grid < 2: raise BootwmError(f'WorldConfig.grid={self.grid}: need at least 2')
         if self.cell < 5: raise BootwmError(f'WorldConfig.cell={self.cell}: need at least 5 pixels')
-        if not 1 <= self.min_objects <= self.max_objects <= min(len(ALL_OBJS), self.grid**2):
+        if not self.shapes or not set(self.shapes) <= set(SHAPES):
+            raise BootwmError(f'WorldConfig.shapes={self.shapes}: expected a non-empty subset of {SHAPES}')
+        if not 1 <= self.min_objects <= self.max_objects <= min(len(self.objs), self.grid**2):
             raise BootwmError(f'WorldConfig min_objects={self.min_objects}, max_objects={self.max_objects}: '
-                              f'need 1 <= min <= max <= {min(len(ALL_OBJS), self.grid**2)}')
+                              f'need 1 <= min <= max <= {min(len(self.objs), self.grid**2)}')
     @property
     def n_codes(self): return len(ALL_OBJS) + 1
+    @property
+    def objs(self): return [o for o in ALL_OBJS if o.shape in self.shapes]
 
 # %% ../nbs/01_toyworld.ipynb #5f8fa301
 def _mask(shape, c):
@@ -64,24 +70,29 @@ def _mask(shape, c):
     if shape == 'triangle': return (y > 1) & (y < c-1) & (abs(x-m) < (y-1)/(c-2)*r + 0.5)
     return ((abs(y-m) < c/8) | (abs(x-m) < c/8)) & (abs(y-m) < r) & (abs(x-m) < r)   # cross
 
+@functools.lru_cache
+def _patterns(cell:int) -> np.ndarray:
+    pats = np.full((len(ALL_OBJS) + 1, cell, cell, 3), 255, np.uint8)
+    for o in ALL_OBJS: pats[o.code][_mask(o.shape, cell)] = COLOURS[o.colour]
+    pats.flags.writeable = False     # shared by every render: computed once per cell size (rendering is 10x faster)
+    return pats
+
 def cell_patterns(cfg:WorldConfig=WorldConfig()) -> np.ndarray:
     "The pattern of each code as a `(n_codes, cell, cell, 3)` uint8 array (code 0: empty)"
-    pats = np.full((cfg.n_codes, cfg.cell, cfg.cell, 3), 255, np.uint8)
-    for o in ALL_OBJS: pats[o.code][_mask(o.shape, cfg.cell)] = COLOURS[o.colour]
-    return pats
+    return _patterns(cfg.cell).copy()
 
 # %% ../nbs/01_toyworld.ipynb #774295f4
 def render(scene:np.ndarray, cfg:WorldConfig=WorldConfig()) -> Image.Image:
     "The RGB image of a scene (a `grid x grid` array of codes)"
     g, c = cfg.grid, cfg.cell
-    img = cell_patterns(cfg)[scene].transpose(0, 2, 1, 3, 4).reshape(g*c, g*c, 3)
+    img = _patterns(cfg.cell)[scene].transpose(0, 2, 1, 3, 4).reshape(g*c, g*c, 3)
     return Image.fromarray(img)
 
 def random_scene(rng:np.random.Generator, cfg:WorldConfig=WorldConfig()) -> np.ndarray:
-    "A scene of `min_objects..max_objects` unique objects at random cells"
-    k = rng.integers(cfg.min_objects, cfg.max_objects+1)
+    "A scene of `min_objects..max_objects` unique objects (of the domain `cfg.shapes`) at random cells"
+    k, objs = rng.integers(cfg.min_objects, cfg.max_objects+1), cfg.objs
     scene = np.zeros(cfg.grid**2, np.int64)
-    scene[rng.choice(cfg.grid**2, k, replace=False)] = [ALL_OBJS[i].code for i in rng.choice(len(ALL_OBJS), k, replace=False)]
+    scene[rng.choice(cfg.grid**2, k, replace=False)] = [objs[i].code for i in rng.choice(len(objs), k, replace=False)]
     return scene.reshape(cfg.grid, cfg.grid)
 
 def objects(scene) -> dict:
@@ -140,16 +151,16 @@ def valid_actions(scene, cfg:WorldConfig=WorldConfig()) -> list[Action]:
     out = [Action('move', o, d) for o, (r, c) in objs.items() for d, (dr, dc) in DIRS.items() if _inside(scene, r+dr, c+dc)]
     if n > cfg.min_objects: out += [Action('remove', o) for o in objs]
     if n < cfg.max_objects:
-        out += [Action('add', o, rel, ref) for o in ALL_OBJS if o not in objs for rel, (dr, dc) in RELS.items()
+        out += [Action('add', o, rel, ref) for o in cfg.objs if o not in objs for rel, (dr, dc) in RELS.items()
                 for ref, (r, c) in objs.items() if _inside(scene, r+dr, c+dc)]
     out += [Action('recolour', o, col) for o in objs for col in COLOURS if col != o.colour and Obj(col, o.shape) not in objs]
     return out
 
-def random_action(scene, rng:np.random.Generator, cfg:WorldConfig=WorldConfig()) -> Action:
-    "A valid action, kind chosen uniformly among the kinds possible in `scene`"
+def random_action(scene, rng:np.random.Generator, cfg:WorldConfig=WorldConfig(), kind:str|None=None) -> Action:
+    "A valid action of `kind` if one exists, else of a kind chosen uniformly among the kinds possible in `scene`"
     by_kind = {}
     for a in valid_actions(scene, cfg): by_kind.setdefault(a.kind, []).append(a)
-    acts = by_kind[list(by_kind)[rng.integers(len(by_kind))]]
+    acts = by_kind[kind] if kind in by_kind else by_kind[list(by_kind)[rng.integers(len(by_kind))]]
     return acts[rng.integers(len(acts))]
 
 # %% ../nbs/01_toyworld.ipynb #6a056a46
@@ -196,11 +207,11 @@ def vocabulary() -> list[str]:
     return sorted(words)
 
 # %% ../nbs/01_toyworld.ipynb #fc7ef947
-def make_video(rng:np.random.Generator, length:int, cfg:WorldConfig=WorldConfig()):
-    "`length+1` scenes linked by `length` random actions"
+def make_video(rng:np.random.Generator, length:int, cfg:WorldConfig=WorldConfig(), kind:str|None=None):
+    "`length+1` scenes linked by `length` random actions (of `kind` whenever one is possible: a video of one class)"
     scenes, actions = [random_scene(rng, cfg)], []
     for _ in range(length):
-        actions.append(random_action(scenes[-1], rng, cfg))
+        actions.append(random_action(scenes[-1], rng, cfg, kind))
         scenes.append(apply(scenes[-1], actions[-1], cfg))
     return scenes, actions
 
@@ -208,21 +219,26 @@ def make_video(rng:np.random.Generator, length:int, cfg:WorldConfig=WorldConfig(
 def _save(scene, root, name, cfg):
     render(scene, cfg).save(Path(root)/'images'/name); return f'images/{name}'
 
-def _triplets(rng, n, prefix, root, cfg, cls_of=lambda a: a.kind):
+def triplets(rng, n:int, prefix:str, root, cfg:WorldConfig=WorldConfig(), meta:dict|None=None) -> list[Transition]:
+    "`n` labelled triplets (independent scenes), images written under `root/images`"
     rows = []
     for i in range(n):
         s = random_scene(rng, cfg); a = random_action(s, rng, cfg)
         rows.append(Transition(f'{prefix}{i}', _save(s, root, f'{prefix}{i}_src.png', cfg),
                                _save(apply(s, a, cfg), root, f'{prefix}{i}_tgt.png', cfg),
-                               phrase(a, rng=rng), cls=a.kind, annotator='human'))
+                               phrase(a, rng=rng), cls=a.kind, annotator='human', meta=dict(meta or {})))
     return rows
 
-def _video_pairs(rng, n_videos, length, root, cfg):
+def video_pairs(rng, n_videos:int, length:int, root, cfg:WorldConfig=WorldConfig(), classed:bool=False,
+                prefix:str='v', meta:dict|None=None) -> list[Transition]:
+    "Unlabelled consecutive-frame pairs of `n_videos` videos (with `classed`, each video has a class: `cls`)"
     rows = []
     for v in range(n_videos):
-        scenes, acts = make_video(rng, length, cfg)
-        paths = [_save(s, root, f'v{v}_f{t}.png', cfg) for t, s in enumerate(scenes)]
-        rows += [Transition(f'v{v}_{t}', paths[t], paths[t+1], meta=dict(video=f'v{v}', oracle_action=phrase(a, rng=rng)))
+        kind = KINDS[rng.integers(len(KINDS))] if classed else None
+        scenes, acts = make_video(rng, length, cfg, kind)
+        paths = [_save(s, root, f'{prefix}{v}_f{t}.png', cfg) for t, s in enumerate(scenes)]
+        rows += [Transition(f'{prefix}{v}_{t}', paths[t], paths[t+1], cls=kind,
+                            meta=dict(meta or {}, video=f'{prefix}{v}', oracle_action=phrase(a, rng=rng)))
                  for t, a in enumerate(acts)]
     return rows
 
@@ -233,8 +249,8 @@ def write_dataset(root, seed:int=0, n_labelled:int=200, n_videos:int=100, video_
     root = Path(root); check_new(root/'labelled.jsonl', overwrite)
     (root/'images').mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    parts = dict(labelled=_triplets(rng, n_labelled, 'l', root, cfg), test=_triplets(rng, n_test, 't', root, cfg),
-                 unlabelled=_video_pairs(rng, n_videos, video_len, root, cfg))
+    parts = dict(labelled=triplets(rng, n_labelled, 'l', root, cfg), test=triplets(rng, n_test, 't', root, cfg),
+                 unlabelled=video_pairs(rng, n_videos, video_len, root, cfg))
     (root/'world.json').write_text(json.dumps(dict(seed=seed, **cfg.__dict__)))
     return {k: write_manifest(root/f'{k}.jsonl', v, overwrite=True) for k, v in parts.items()}
 

@@ -19,7 +19,7 @@ from .vlm import no_cpu_repack
 # %% auto #0
 __all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'paper_steps', 'encode_paths', 'compact', 'make_examples', 'collate',
            'token_logprobs', 'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags',
-           'training_args', 'check_memory', 'TrainResult', 'train']
+           'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
@@ -214,3 +214,25 @@ def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), outpu
     trainer.train(resume_from_checkpoint=resume or None)
     vlm.model.eval()
     return TrainResult(trainer.state.log_history, cbs[0].evals if cbs else [], cfg)
+
+# %% ../nbs/05_train.ipynb #ec35f96f
+class KeepBest:
+    "Wrap `fn(vlm) -> dict`: remember the weights at the best `key` (higher is better for mode 'max') and `restore` them"
+    def __init__(self, fn=None, key:str='score', mode:str='max', limit:int|None=None):
+        if mode not in ('max', 'min'): raise BootwmError(f"KeepBest.mode={mode!r}: expected 'max' or 'min'")
+        self.fn, self.key, self.mode, self.limit = fn, key, mode, limit
+        self.calls, self.best, self.best_call, self.state = 0, None, None, None
+    def __call__(self, vlm) -> dict:
+        r = self.fn(vlm); self.offer(vlm, r); return r
+    def offer(self, vlm, r:dict):
+        "Consider the current weights of `vlm`, whose metrics are `r`"
+        self.calls += 1
+        if self.limit is not None and self.calls > self.limit: return
+        v = r[self.key]
+        if self.best is None or (v > self.best if self.mode == 'max' else v < self.best):
+            self.best, self.best_call = v, self.calls - 1
+            self.state = {k: t.detach().clone() for k, t in vlm.model.state_dict().items()}
+    def restore(self, vlm):
+        "Load the best weights into `vlm` (and return it)"
+        if self.state is None: raise BootwmError('KeepBest.restore: nothing was evaluated')
+        vlm.model.load_state_dict(self.state); return vlm
