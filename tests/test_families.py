@@ -1,27 +1,11 @@
 "The real model families (tiny random twins of Anole/Chameleon and Liquid): QLoRA training, scoring, adapters."
 import pytest, torch
-from bootwm.core import read_manifest, resolve
-from bootwm.families import tiny_chameleon, tiny_liquid, load_vlm
+from bootwm.core import resolve
+from bootwm.families import load_vlm
 from bootwm.search import score_actions, sample_images
 from bootwm.train import TrainConfig, train, make_examples, collate, weighted_ce
-from bootwm.toyworld import write_dataset
 from bootwm.vlm import UnifiedVLM
-from qlora_util import base_weights
-
-TINY = dict(chameleon=tiny_chameleon, liquid=tiny_liquid)
-
-@pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('toy')
-    return root, read_manifest(write_dataset(root, n_labelled=32, n_videos=2, video_len=2, n_test=8)['labelled'])
-
-@pytest.fixture(scope='module', params=list(TINY))
-def base(request, tmp_path_factory):
-    "A tiny model of the family saved in the hub's layout (the way a downloaded checkpoint sits on disk)"
-    d = tmp_path_factory.mktemp(request.param)
-    vlm = TINY[request.param](seed=0)
-    vlm.model.save_pretrained(d/'lm'); vlm.tokenizer.save_pretrained(d/'lm')
-    return request.param, d/'lm', vlm.image_tokenizer
+from family_util import base_weights, data, base   # noqa: F401 (fixtures)
 
 def _batch_loss(vlm, batch):
     with torch.no_grad(): return float(weighted_ce(vlm.logits(batch['input_ids'], batch['attention_mask']), batch['labels'], batch.get('weights')))

@@ -4,21 +4,18 @@ On CPUs with AVX512-BF16, bitsandbytes repacks a 4-bit weight for a bf16 inferen
 runs in eval mode without gradient; backprop through the repacked layer gives no input gradient. bootwm turns the
 repack off (`bootwm.vlm.no_cpu_repack`). The tests that need such a CPU to reach the repack say so when skipped;
 the guard itself is tested everywhere (the repack is plain torch, so a test can apply it by hand)."""
-import subprocess, sys, warnings
+import subprocess, sys
 import pytest, torch
 bnb = pytest.importorskip('bitsandbytes')
 from bitsandbytes.functional import has_avx512bf16, _convert_weight_packed_for_cpu
-from bootwm.core import read_manifest
-from bootwm.families import tiny_chameleon, tiny_liquid, load_vlm
-from bootwm.toyworld import write_dataset
-from bootwm.train import DynamicsTrainer, make_examples, collate, training_args, TrainConfig, weighted_ce
+from bootwm.families import load_vlm
+from bootwm.train import DynamicsTrainer, make_examples, collate, training_args, TrainConfig
 from bootwm.vlm import no_cpu_repack, _cpu_packed
-from qlora_util import dequantised
+from family_util import dequantised, data, base   # noqa: F401 (fixtures)
 
 AVX512_BF16 = has_avx512bf16()
 needs_repack_cpu = pytest.mark.skipif(not AVX512_BF16, reason='this CPU has no AVX512-BF16, so bitsandbytes never '
                                       'repacks 4-bit weights here: the repack path cannot be reached')
-TINY = dict(chameleon=tiny_chameleon, liquid=tiny_liquid)
 
 def linear4bit(n_in=128, n_out=256, seed=0):
     torch.manual_seed(seed); lin = torch.nn.Linear(n_in, n_out, bias=False)
@@ -57,20 +54,8 @@ def test_guard_unpacks_a_repacked_layer():
     assert ((w - w0).abs() <= 0.01 * w0.abs()).all()             # bf16 scales, re-quantised to 8 bits: < 1%
     torch.testing.assert_close(input_grad(q, torch.randn(3, 128)), torch.ones(3, 256) @ w)
 
-@pytest.fixture(scope='module')
-def toy(tmp_path_factory):
-    root = tmp_path_factory.mktemp('toy')
-    return root, read_manifest(write_dataset(root, n_labelled=8, n_videos=1, video_len=2, n_test=2)['labelled'])
-
-@pytest.fixture(scope='module', params=list(TINY))
-def checkpoint(request, tmp_path_factory):
-    d = tmp_path_factory.mktemp(request.param)
-    vlm = TINY[request.param](seed=0)
-    vlm.model.save_pretrained(d/'lm'); vlm.tokenizer.save_pretrained(d/'lm')
-    return d/'lm', vlm.image_tokenizer
-
-def _qlora(checkpoint):
-    path, itok = checkpoint
+def _qlora(base):
+    _, path, itok = base
     torch.manual_seed(0)
     vlm = load_vlm(path, image_tokenizer=itok, quant='nf4', dtype='float32', lora=dict(lora_r=4, lora_dropout=0.0))
     for n, p in vlm.model.named_parameters():
@@ -87,12 +72,12 @@ def _lora_grads(vlm, batch, tmp_path, eval_first:bool):
     return {n: p.grad.clone() for n, p in vlm.model.named_parameters() if 'lora_' in n}
 
 @pytest.mark.parametrize('task', ['idm', 'fdm'])
-def test_eval_pass_then_training_step_gives_the_same_lora_grads(checkpoint, toy, task, tmp_path):
-    root, rows = toy
-    fresh = _qlora(checkpoint)
+def test_eval_pass_then_training_step_gives_the_same_lora_grads(base, data, task, tmp_path):
+    root, rows = data
+    fresh = _qlora(base)
     batch = collate(make_examples(fresh, rows[:4], root, task), fresh.sp['pad'])
     want = _lora_grads(fresh, batch, tmp_path/'a', eval_first=False)
-    vlm = _qlora(checkpoint)
+    vlm = _qlora(base)
     got = _lora_grads(vlm, batch, tmp_path/'b', eval_first=True)
     assert not any(_cpu_packed(m) for m in layers4(vlm.model)) and layers4(vlm.model)
     assert want.keys() == got.keys() and all(g.abs().sum() > 0 for g in want.values())
