@@ -103,7 +103,7 @@ def bootwm_mix(specs:str,                 # comma-separated `path:weight` specs
 def bootwm_tokenize(manifest:str,        # JSONL manifest; image paths relative to its folder
                     tokenizer:str,       # a saved image tokenizer directory, or a UnifiedVLM directory (uses its image_tokenizer/)
                     cache:str,           # cache root (one sub-folder per tokenizer fingerprint)
-                    shard_size:int=4096):
+                    shard_size:int=4096):    # images per safetensors shard of the cache
     "Tokenize every image of a manifest once into the token cache"
     from bootwm.core import read_manifest, resolve
     from bootwm.tokenizers import ImageTokenizer
@@ -141,7 +141,11 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
                  image_tokenizer:str=None, # the VQGAN for a checkpoint without one (Liquid): .ckpt or directory
                  recipe:str='toy',         # 'toy' (TrainConfig defaults) or 'paper' (LoRA r16, lr 2e-4 / 5e-4, batch 64 / 96, 10 / 40 epochs, ...)
                  quant:str=None,           # 'nf4' or 'int8': QLoRA (needs LoRA)
-                 steps:int=None, batch_size:int=None, grad_accum:int=None, lr:float=None, lora_r:int=None,
+                 steps:int=None,           # optimizer steps (default: the recipe's; 'paper' counts its epochs over the data)
+                 batch_size:int=None,      # examples per step and process (default: the recipe's)
+                 grad_accum:int=None,      # steps accumulated per optimizer update (default: the recipe's)
+                 lr:float=None,            # peak learning rate (default: the recipe's)
+                 lora_r:int=None,          # LoRA rank; 0 trains every weight (default: the recipe's)
                  precision:str=None,       # 'auto', 'bf16', 'fp16' or 'fp32'
                  save_every:int=0,         # checkpoint every this many steps (a rerun resumes)
                  seed:int=0,
@@ -285,6 +289,7 @@ def main(argv=None) -> int:
     "Entry point of the `bootwm` console script"
     argv = list(sys.argv if argv is None else argv)
     if len(argv) < 2 or argv[1] not in COMMANDS:
+        if len(argv) > 1 and argv[1] not in ('-h', '--help'): print(f'bootwm: error: unknown command {argv[1]!r}', file=sys.stderr)
         print('usage: bootwm {' + ','.join(COMMANDS) + '} [-h] [options]')
         for k, f in COMMANDS.items(): print(f'  {k:10s} {f.__doc__}')
         return 0 if len(argv) > 1 and argv[1] in ('-h', '--help') else 2

@@ -34,7 +34,7 @@ def test_demo_quick(tmp_path):
 
 def test_bad_command():
     r = subprocess.run([BOOTWM, 'frobnicate'], capture_output=True, text=True, env=ENV)
-    assert r.returncode == 2 and 'usage: bootwm' in r.stdout
+    assert r.returncode == 2 and 'usage: bootwm' in r.stdout and "unknown command 'frobnicate'" in r.stderr
 
 def test_keyframes_command(tmp_path):
     from bootwm.keyframes import toy_video
