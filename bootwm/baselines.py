@@ -19,9 +19,9 @@ from .core import BootwmError, Transition, resolve, repair_tail, append_manifest
 from .tokenizers import load_image
 
 # %% auto #0
-__all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'SAMPLING', 'PAPER_SAMPLING', 'Pred', 'image_name', 'preds_file', 'read_preds',
-           'pred_paths', 'register_system', 'copy_system', 'item_key', 'stale_preds', 'run_system', 'fit_resolution',
-           'load_pix2pix', 'tiny_pix2pix', 'pix2pix_system', 'sampling_defaults', 'world_model_system']
+__all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'SAMPLING', 'Pred', 'image_name', 'preds_file', 'read_preds', 'pred_paths',
+           'register_system', 'copy_system', 'item_key', 'stale_preds', 'run_system', 'fit_resolution', 'load_pix2pix',
+           'tiny_pix2pix', 'pix2pix_system', 'sampling_defaults', 'world_model_system']
 
 # %% ../nbs/14_baselines.ipynb #897a32b5
 PREDS, CONFIG = 'preds.jsonl', 'system.json'    # file names inside an output folder
@@ -303,14 +303,13 @@ def _vlm(x, quant=None):
     return load_vlm(x, quant=quant)
 
 SAMPLING = ('temperature', 'top_k', 'top_p', 'text_scale', 'image_scale', 'null')
-PAPER_SAMPLING = dict(tiny=dict(temperature=1.0), chameleon=dict(temperature=1.0))   # paper §5.3: temperature 1, no guidance
 
 def sampling_defaults(family:str, preset:str='paper') -> dict:
     "Image-sampling settings of a family: 'paper' (its paper setting, else its own sampler), 'family' (its own sampler), 'plain' (T=1)"
     from bootwm.vlm import Backend
     if preset not in ('paper', 'family', 'plain'): raise BootwmError(f"sampling={preset!r}: expected 'paper', 'family' or 'plain'")
-    own = dict(Backend.get(family).sampling)
-    return dict(temperature=1.0) if preset == 'plain' else PAPER_SAMPLING.get(family, own) if preset == 'paper' else own
+    b = Backend.get(family)
+    return dict(temperature=1.0) if preset == 'plain' else dict(b.paper_sampling or b.sampling if preset == 'paper' else b.sampling)
 
 @register_system('world_model')
 def world_model_system(fdm, idm=None, k:int=1, temperature:float=1.0, top_k:int|None=None, top_p:float|None=None,

@@ -51,6 +51,7 @@ class Chameleon(Backend):
     specials: dict = field(default_factory=lambda: dict(bos='<s>', eos='</s>', pad='<pad>', boi='<racm3:break>', eoi='<eoss>'))
     keep_full = ('lm_head', 'vqmodel')      # never quantise the head or the (unused) VQ encoder inside the LM
     sampling = dict(temperature=0.7, top_p=0.9, text_scale=3.0, image_scale=1.2)   # Anole's sampler
+    paper_sampling = dict(temperature=1.0)  # paper §5.3: temperature 1, no guidance
     def bind(self, model, tokenizer):
         self.table = image_token_table(model.config.vocabulary_map)      # replaces the offset layout's table
         self.n_codes = len(self.table); self.__dict__.pop('_inverse', None)
@@ -66,6 +67,7 @@ class Liquid(Backend):
                                                         uncond='<unconditional>'))
     uncond = ('uncond',)
     sampling = dict(temperature=0.9, top_k=4096, top_p=0.96, text_scale=7.0)     # Liquid's sampler (one CFG scale)
+    guidance_null = 'source'                # as its authors' code: the unconditional stream keeps the source
     def bind(self, model, tokenizer):
         offset = model.config.vocab_size - self.n_codes
         if offset != self.image_offset:

@@ -15,8 +15,8 @@ from .core import BootwmError
 from .vlm import UnifiedVLM
 
 # %% auto #0
-__all__ = ['GUIDANCE_NULL', 'left_pad', 'constrain', 'pick', 'Guidance', 'share_groups', 'pack_group', 'CopiedDecoder',
-           'SharedDecoder', 'Generation', 'generate']
+__all__ = ['left_pad', 'constrain', 'pick', 'Guidance', 'share_groups', 'pack_group', 'CopiedDecoder', 'SharedDecoder',
+           'Generation', 'generate']
 
 # %% ../nbs/03a_generate.ipynb #3635e1fd
 def left_pad(prompts:list[list[int]], pad:int):
@@ -207,12 +207,10 @@ def generate(vlm, prompts:list[list[int]], max_new:int, allowed=None, k:int=1, s
     return Generation(*(torch.stack(x, 1) for x in (out, lps, real)))
 
 # %% ../nbs/03a_generate.ipynb #d54438ac
-GUIDANCE_NULL = dict(liquid='source')      # family -> default unconditional stream: 'source' keeps the source image, 'empty' drops it
-
 @patch
 def fdm_guidance(self:UnifiedVLM, srcs, actions:list[str], text_scale:float, image_scale:float|None=None, null:str|None=None) -> Guidance:
     "Guidance for FDM prompts: one scale (prompt vs an unconditional prompt, with or without the source) or InstructPix2Pix's two"
-    null = null or GUIDANCE_NULL.get(self.backend.name, 'empty')
+    null = null or self.backend.guidance_null
     if null not in ('source', 'empty'): raise BootwmError(f"null={null!r}: expected 'source' or 'empty'")
     uncond = [self.sp[s] for s in self.backend.uncond]
     nulls = ([self.fdm_prompt(s, uncond) for s in srcs] if null == 'source'

@@ -35,6 +35,11 @@ class Backend:
     keep_full = ('lm_head',)                # modules never quantised
     uncond = ()                             # specials between <bos> and <boi> in the unconditional prompt (guidance)
     sampling = dict(temperature=1.0)        # the family's own image-sampling defaults (see `bootwm.generate`)
+    paper_sampling = None                   # the paper's image-sampling setting for the family, where it gives one
+    guidance_null = 'empty'                 # default unconditional stream: 'empty' (<bos> <boi>) or 'source' (keeps the source)
+    def __post_init__(self):
+        if self.fdm_layout not in ('action', 'source'):
+            raise BootwmError(f"{self.name}: fdm_layout={self.fdm_layout!r}, expected 'action' or 'source'")
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         if registrable(cls, Backend): Backend.registry[cls.__name__.lower()] = cls
@@ -162,8 +167,7 @@ def idm_example(self:UnifiedVLM, src_codes, tgt_codes, action:str|None=None) -> 
 def fdm_prompt(self:UnifiedVLM, src_codes, text:list[int]) -> list[int]:
     "The FDM prompt around token ids `text` (the action, or the unconditional marker), in the backend's `fdm_layout`"
     if self.backend.fdm_layout == 'action': return [self.sp['bos'], *text, *self.image_ids(src_codes), self.sp['boi']]
-    if self.backend.fdm_layout == 'source': return [self.sp['bos'], *self.image_ids(src_codes), *self.text_ids('\n'), *text, self.sp['boi']]
-    raise BootwmError(f"{self.backend.name}: fdm_layout={self.backend.fdm_layout!r}, expected 'action' or 'source'")
+    return [self.sp['bos'], *self.image_ids(src_codes), *self.text_ids('\n'), *text, self.sp['boi']]
 
 @patch
 def fdm_example(self:UnifiedVLM, src_codes, action:str, tgt_codes=None, weights=None) -> dict:
