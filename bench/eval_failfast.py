@@ -5,7 +5,8 @@ script belongs to another checkout). Each case is the `bootwm` console script in
 runs it, so the times include Python's start-up and imports."""
 import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
-from bootwm.judge import LocalJudgeServer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'tests'))
+from judge_server import LocalJudgeServer   # the tests' loopback endpoint
 from bootwm.toyworld import write_dataset
 
 BOOTWM = str(Path(sys.executable).parent/'bootwm')

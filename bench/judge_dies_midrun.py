@@ -1,9 +1,11 @@
 """A judge endpoint that dies mid-run (here: down from the start, with the preflight check skipped): how long
 `judge_items` keeps trying with the default retries before it stops. Run from the repository root with
 PYTHONPATH=. so this checkout's bootwm is imported."""
-import time, numpy as np
+import sys, time, numpy as np
 from pathlib import Path
-from bootwm.judge import Judge, JudgeItem, LocalJudgeServer, judge_items, JudgeError
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'tests'))
+from judge_server import LocalJudgeServer   # the tests' loopback endpoint
+from bootwm.judge import Judge, JudgeItem, judge_items, JudgeError
 from bootwm.toyworld import random_scene, render
 import tempfile
 d = Path(tempfile.mkdtemp())

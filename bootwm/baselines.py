@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 from PIL import Image, ImageOps
-from .core import BootwmError, Transition, resolve, repair_tail, append_manifest
+from .core import BootwmError, Transition, resolve, repair_tail, append_manifest, read_jsonl
 from .tokenizers import load_image
 
 # %% auto #0
@@ -63,23 +63,13 @@ def _pred_problems(d, folder, check_images) -> list[str]:
 # %% ../nbs/14_baselines.ipynb #00fe64d0
 def read_preds(path, check_images:bool=True) -> list[Pred]:
     "Rows of a predictions file (or of the folder holding `preds.jsonl`); one `BootwmError` lists every bad line"
-    path = preds_file(path)
-    if not path.is_file(): raise BootwmError(f'{path}: predictions file not found')
-    text = path.read_text(); lines = text.splitlines()
-    rows, errs, seen = [], [], {}
-    for i, line in enumerate(lines, 1):
-        if not line.strip(): continue
-        try: d = json.loads(line)
-        except json.JSONDecodeError as e:
-            tail = '; a partial last line (run_system repairs it when it resumes)' if i == len(lines) and not text.endswith('\n') else ''
-            errs.append(f'{path}:{i}: not JSON ({e.msg}){tail}'); continue
-        probs = _pred_problems(d, path.parent, check_images)
-        if not probs and d['id'] in seen: probs = [f"id={d['id']!r}: duplicate of line {seen[d['id']]}"]
-        if not probs and rows and d['system'] != rows[0].system: probs = [f"system={d['system']!r}: differs from {rows[0].system!r} (one system per file)"]
-        if probs: errs += [f'{path}:{i}: {p}' for p in probs]; continue
-        seen[d['id']] = i; rows.append(Pred(**d))
-    if errs: raise BootwmError(f'{len(errs)} problem(s) in {path}:\n' + '\n'.join(errs))
-    return rows
+    path, seen, first = preds_file(path), {}, []
+    def pred(d, i):
+        if probs := _pred_problems(d, path.parent, check_images): return probs
+        if d['id'] in seen: return [f"id={d['id']!r}: duplicate of line {seen[d['id']]}"]
+        if first and d['system'] != first[0]: return [f"system={d['system']!r}: differs from {first[0]!r} (one system per file)"]
+        seen[d['id']] = i; first[:] = first or [d['system']]; return Pred(**d)
+    return read_jsonl(path, pred, 'predictions file')
 
 def pred_paths(path) -> dict[str, Path]:
     "`{id: image path}` of a predictions file or folder"

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'read_manifest', 'check_new',
-           'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable', 'seed_everything']
+__all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'subset_of', 'read_jsonl',
+           'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable',
+           'seed_everything']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
@@ -43,6 +44,11 @@ class Transition:
 
     def to_dict(self): return {k:v for k,v in asdict(self).items() if v is not None and v != {}}
 
+# %% ../nbs/00_core.ipynb #5b0d2a71
+def subset_of(row:Transition) -> str:
+    "The benchmark subset of a row, the key of per-subset means: its `cls`, else `meta['task']`, else 'all'"
+    return row.cls or row.meta.get('task') or 'all'
+
 # %% ../nbs/00_core.ipynb #f1350a59
 _FIELDS = {f.name: f for f in dataclasses.fields(Transition)}
 _TYPES = dict(id=str, src=str, tgt=(str,type(None)), action=(str,type(None)), cls=(str,type(None)),
@@ -57,21 +63,33 @@ def _row_problems(d:dict) -> list[str]:
     if isinstance(d.get('action'), str) and not d['action'].strip(): probs.append("action='': empty")
     return probs
 
+# %% ../nbs/00_core.ipynb #7d1e0b5a
+def read_jsonl(path, row, what:str='JSONL file') -> list:
+    "Rows of the JSONL file `path`: `row(obj, line)` makes each (None skips it) or returns its problems as a list of strings"
+    path = Path(path)
+    if not path.is_file(): raise BootwmError(f'{path}: {what} not found')
+    text = path.read_text(); lines, rows, errs = text.splitlines(), [], []
+    for i, line in enumerate(lines, 1):
+        if not line.strip(): continue
+        try: r = row(json.loads(line), i)
+        except json.JSONDecodeError as e:
+            partial = i == len(lines) and not text.endswith('\n')
+            errs.append(f'{path}:{i}: not JSON ({e.msg})' + ('; a partial last line (`repair_tail` cuts it)' if partial else '')); continue
+        if isinstance(r, list): errs += [f'{path}:{i}: {p}' for p in r]
+        elif r is not None: rows.append(r)
+    if errs: raise BootwmError(f'{len(errs)} problem(s) in {path}:\n' + '\n'.join(errs))
+    return rows
+
 # %% ../nbs/00_core.ipynb #3abeb316
 def read_manifest(path) -> list[Transition]:
     "Read a JSONL manifest, raising one `BootwmError` that lists every bad row"
-    path, rows, errs, seen = Path(path), [], [], set()
-    if not path.exists(): raise BootwmError(f'{path}: manifest not found')
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: d = json.loads(line)
-        except json.JSONDecodeError as e: errs.append(f'{path}:{i}: not JSON ({e.msg})'); continue
+    seen = {}
+    def row(d, i):
         probs = _row_problems(d)
-        if not probs and d['id'] in seen: probs = [f"id={d['id']!r}: duplicate"]
-        if probs: errs += [f'{path}:{i}: {p}' for p in probs]; continue
-        seen.add(d['id']); rows.append(Transition(**d))
-    if errs: raise BootwmError(f'{len(errs)} problem(s) in {path}:\n' + '\n'.join(errs))
-    return rows
+        if not probs and d['id'] in seen: probs = [f"id={d['id']!r}: duplicate of line {seen[d['id']]}"]
+        if probs: return probs
+        seen[d['id']] = i; return Transition(**d)
+    return read_jsonl(path, row, 'manifest')
 
 # %% ../nbs/00_core.ipynb #fca994a5
 def check_new(path, overwrite=False):

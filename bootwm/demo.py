@@ -17,7 +17,7 @@ from .toyworld import WorldConfig, SHAPES, triplets, video_pairs
 from .vlm import tiny_vlm, UnifiedVLM
 from .train import TrainConfig, train, KeepBest, encode_paths
 from .bootstrap import annotate, annotate_batch, stratified_topk
-from .evaluate import oracle_scores, same_action, idm_metrics, copy_baseline, METRICS
+from .evaluate import oracle_scores, same_action, idm_metrics, copy_baseline, METRICS, ORACLE_METRICS, md_table
 
 # %% auto #0
 __all__ = ['PRESETS', 'QUICK', 'SPLITS', 'FDM_RUNS', 'VERIFIED', 'NEEDS', 'DemoConfig', 'write_demo_data', 'idm_items',
@@ -118,8 +118,8 @@ def fdm_items(fdm, rows:list[Transition], root, k:int=1, idm=None, seed:int=0, b
     g = torch.Generator().manual_seed(seed)
     cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, 1.0, generator=g)
                        for i in range(0, n, batch_size)])                                          # [N, k, n_tokens]
-    O = np.array([[[oracle_scores(s, a, c, wc)[m] for m in METRICS] for c in cs] for s, a, cs in zip(srcs, acts, cands)])
-    out = dict(sample={m: O[:, 0, j].round(4).tolist() for j, m in enumerate(METRICS)})
+    O = np.array([[[oracle_scores(s, a, c, wc)[m] for m in ORACLE_METRICS] for c in cs] for s, a, cs in zip(srcs, acts, cands)])
+    out = dict(sample={m: O[:, 0, j].round(4).tolist() for j, m in enumerate(ORACLE_METRICS)})
     if idm is None: return out
     v = score_actions(idm, srcs.repeat_interleave(k, 0), cands.reshape(n*k, -1), [a for a in acts for _ in range(k)]).reshape(n, k)
     picks = dict(idm=lambda kk: v[:, :kk].argmax(-1).numpy(), random=lambda kk: torch.randint(kk, (n,), generator=g).numpy(),
@@ -312,7 +312,7 @@ def summarise(res:dict, cfg:DemoConfig, copy:list, domains:list) -> dict:
                    annotated_label_accuracy=stat([[res[s, 'idm']['annotated']['accuracy']] for s in S], n),
                    idm_test_accuracy=stat(A('idm', 'test', 'items'), n),
                    compute_matched=_compute_matched(res, S, n))
-    arms = {run: {m: stat(A(run, 'test', 'sample', m), n) for m in METRICS} for run in FDM_RUNS}
+    arms = {run: {m: stat(A(run, 'test', 'sample', m), n) for m in ORACLE_METRICS} for run in FDM_RUNS}
     bok = {run: {how: {k: stat(A(run, 'test', 'best_of_k', how, k), n) for k in _ks(c['iv']['k'])}
                  for how in ('idm', 'random', 'oracle')} for run in VERIFIED}
     out = dict(claims={k: c[k] for k in ('i', 'ii', 'iii', 'iv')}, arms=arms, best_of_k=bok, copy=dict(score=float(np.mean(copy))))
@@ -411,11 +411,11 @@ def _summary_rows(s, cfg) -> list[str]:
     c = s['claims']; c1, c2, c3, c4 = (c[k] for k in ('i', 'ii', 'iii', 'iv'))
     ii = (f"control (oracle labels) {_ci(c2['control'])}: {c2['control']['verdict']}; IDM labels {_ci(c2)}; "
           f"share of the oracle gain recovered {c2['recovered']['share']:.2f} [{c2['recovered']['lo']:.2f}, {c2['recovered']['hi']:.2f}]")
-    return ['| claim | verdict | difference [95% interval] | per seed |', '|---|---|---|---|',
-        f"| (i) the IDM learns faster than the FDM | {_v(c1)} | fully right, IDM - FDM: {_ci(c1, '{:+.3f}')} (IDM {_m(c1['idm'], '{:.3f}')}, FDM {_m(c1['fdm'], '{:.3f}')}) | {_seeds(c1, '{:+.3f}')} |",
-        f"| (ii) IDM-labelled pairs improve the FDM | {_v(c2)} | score: {ii} | {_seeds(c2)} |",
-        f"| (iii) weighting beats plain likelihood on editing success | {_v(c3)} | ES {_ci(c3, '{:+.3f}')}; score {_ci(c3['score'])}; ME {_ci(c3['me'], '{:+.3f}')} | {_seeds(c3, '{:+.3f}')} |",
-        f"| (iv) IDM verification beats a random pick | {_v(c4)} | score at K={c4['k']}, IDM - random pick: {_ci(c4)} | {_seeds(c4)} |"]
+    return md_table(['claim', 'verdict', 'difference [95% interval]', 'per seed'], [
+        ['(i) the IDM learns faster than the FDM', _v(c1), f"fully right, IDM - FDM: {_ci(c1, '{:+.3f}')} (IDM {_m(c1['idm'], '{:.3f}')}, FDM {_m(c1['fdm'], '{:.3f}')})", _seeds(c1, '{:+.3f}')],
+        ['(ii) IDM-labelled pairs improve the FDM', _v(c2), f'score: {ii}', _seeds(c2)],
+        ['(iii) weighting beats plain likelihood on editing success', _v(c3), f"ES {_ci(c3, '{:+.3f}')}; score {_ci(c3['score'])}; ME {_ci(c3['me'], '{:+.3f}')}", _seeds(c3, '{:+.3f}')],
+        ['(iv) IDM verification beats a random pick', _v(c4), f"score at K={c4['k']}, IDM - random pick: {_ci(c4)}", _seeds(c4)]])
 
 def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) -> Path:
     "`report.md`: verdicts with intervals and per-seed values, every arm, views beside, plots and the gallery"
@@ -438,14 +438,12 @@ def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) 
           'Yardstick: the share of test items a model gets fully right -- the IDM\'s greedy action parses to the true action; the '
           'FDM\'s sampled next image (temperature 1) equals the true one in every cell. Both trained on the same labelled '
           f"triplets for {cfg.epochs} epochs with the same schedule, each keeping its best validation checkpoint.", '',
-          '![](claim_i.png)', '', '| step | IDM action right (val) | FDM exact (val) |', '|---|---|---|']
-    L += [f"| {st} | {i:.3f} | {f:.3f} |" for st, i, f in zip(c1['idm_curve']['steps'], c1['idm_curve']['mean'], c1['fdm_curve']['mean'])]
+          '![](claim_i.png)', '', *md_table(['step', 'IDM action right (val)', 'FDM exact (val)'],
+                                            [[st, f'{i:.3f}', f'{f:.3f}'] for st, i, f in zip(c1['idm_curve']['steps'], c1['idm_curve']['mean'], c1['fdm_curve']['mean'])])]
     cm = c2['compute_matched']
+    arms = [[f'`{run}`', data, norm, *(_m(a[run][m], '{:.3f}' if m != 'score' else '{:.2f}') for m in ORACLE_METRICS)] for run, (data, norm) in FDM_RUNS.items()]
     L += ['', '## (ii) and (iii): what the FDM is trained on, and how', '', '![](claim_ii.png) ![](claim_iii.png)', '',
-          '| FDM arm | data | loss | ES | ME | score | exact |', '|---|---|---|---|---|---|---|']
-    for run, (data, norm) in FDM_RUNS.items():
-        L.append(f"| `{run}` | {data} | {norm} | " + ' | '.join(_m(a[run][m], '{:.3f}' if m != 'score' else '{:.2f}') for m in ('es', 'me', 'score', 'exact')) + ' |')
-    L += [f"| Copy baseline | | | | | {s['copy']['score']:.2f} | |", '',
+          *md_table(['FDM arm', 'data', 'loss', *(METRICS[m] for m in ORACLE_METRICS)], arms + [['Copy baseline', '', '', '', '', f"{s['copy']['score']:.2f}", '']]), '',
           f"The IDM behind (ii): test action accuracy {_m(c2['idm_test_accuracy'], '{:.3f}')}; its labels are right on "
           f"{_m(c2['annotated_label_accuracy'], '{:.3f}')} of all annotated pairs and {_m(c2['kept_label_accuracy'], '{:.3f}')} of the kept ones.", '',
           f"(ii) beside the score: ME {_ci(c2['me'], '{:+.3f}')}, exact {_ci(c2['exact'], '{:+.3f}')} (IDM-labelled minus labelled-only). "
@@ -457,19 +455,14 @@ def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) 
     if 'domains' in s:
         L += ['## Per domain (preset `paper`)', '',
               'Domain `a`: the labelled data\'s (squares, circles); domain `b`: the videos\' and IDM-only data\'s (triangles, crosses).', '',
-              '| domain | labelled | + IDM-labelled | + oracle-labelled | (ii) control | (ii) IDM labels | (ii) verdict | (iii) ES | (iv) IDM - random |',
-              '|---|---|---|---|---|---|---|---|---|']
-        for d, dc in s['domains'].items():
-            da = s['domain_arms'][d]
-            L.append(f"| {d} | {_m(da['fdm-labelled'])} | {_m(da['fdm-idm'])} | {_m(da['fdm-oracle'])} | {_ci(dc['ii']['control'])} | "
-                     f"{_ci(dc['ii'])} | {dc['ii']['verdict']} | {_ci(dc['iii'], '{:+.3f}')} ({dc['iii']['verdict']}) | {_ci(dc['iv'])} ({dc['iv']['verdict']}) |")
-        L.append('')
-    L += ['## (iv) best-of-K', '', '![](claim_iv.png)', '',
-          '| K | ' + ' | '.join(f'{r} {h} pick' for r in ('labelled-only:', 'bootstrapped:') for h in ('IDM', 'random', 'oracle')) + ' |',
-          '|---|' + '---|'*6]
+              *md_table(['domain', 'labelled', '+ IDM-labelled', '+ oracle-labelled', '(ii) control', '(ii) IDM labels', '(ii) verdict', '(iii) ES', '(iv) IDM - random'],
+                        [[d, _m(da['fdm-labelled']), _m(da['fdm-idm']), _m(da['fdm-oracle']), _ci(dc['ii']['control']), _ci(dc['ii']), dc['ii']['verdict'],
+                          f"{_ci(dc['iii'], '{:+.3f}')} ({dc['iii']['verdict']})", f"{_ci(dc['iv'])} ({dc['iv']['verdict']})"]
+                         for d, dc in s['domains'].items() for da in [s['domain_arms'][d]]]), '']
     bk = s['best_of_k']
-    for k in sorted(bk['fdm-labelled']['idm'], key=int):
-        L.append(f'| {k} | ' + ' | '.join(_m(bk[r][h][k]) for r in VERIFIED for h in ('idm', 'random', 'oracle')) + ' |')
+    L += ['## (iv) best-of-K', '', '![](claim_iv.png)', '',
+          *md_table(['K', *(f'{r} {h} pick' for r in ('labelled-only:', 'bootstrapped:') for h in ('IDM', 'random', 'oracle'))],
+                    [[k, *(_m(bk[r][h][k]) for r in VERIFIED for h in ('idm', 'random', 'oracle'))] for k in sorted(bk['fdm-labelled']['idm'], key=int)])]
     L += ['', 'IDM minus random pick per K: ' + '; '.join(f"{r}: " + ', '.join(f"K={k} {_ci(d)}" for k, d in c4[r].items()) for r in VERIFIED), '']
     name, idx = gal
     L += [f'## Gallery (seed {cfg.seed_list[0]}, labelled-only FDM, K={cfg.k})', '',

@@ -12,8 +12,8 @@ from .core import Transition, resolve
 from .toyworld import WorldConfig, oracle_next, parse, ActionParseError, InvalidAction
 
 # %% auto #0
-__all__ = ['METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'idm_metrics', 'evaluate_idm',
-           'evaluate_fdm']
+__all__ = ['ORACLE_METRICS', 'METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'idm_metrics',
+           'evaluate_idm', 'md_table', 'evaluate_fdm']
 
 # %% ../nbs/08_evaluate.ipynb #92f575c1
 def oracle_scores(src_codes, action:str, pred_codes, cfg:WorldConfig=WorldConfig()) -> dict:
@@ -65,7 +65,14 @@ def evaluate_idm(idm, rows:list[Transition], root, batch_size:int=128) -> dict:
     return idm_metrics(preds, [r.action for r in rows])
 
 # %% ../nbs/08_evaluate.ipynb #1bf54dc6
-METRICS = ('es', 'me', 'score', 'exact')
+ORACLE_METRICS = ('es', 'me', 'score', 'exact')    # what `oracle_scores` grades
+# every metric the kit reports -> its column title, in the order tables show them (the demo's and `bootwm eval`'s)
+METRICS = dict(judge='judge', oracle='oracle', es='ES', me='ME', score='score', exact='exact', l1='L1', clip_i='CLIP-I',
+               clip_t='CLIP-T', dino='DINO', bertscore='BERTScore', rouge1='ROUGE-1', rougeL='ROUGE-L', bleu='BLEU')   # the last four: IDM (Table 1)
+
+def md_table(head:list, rows:list) -> list[str]:
+    "The lines of a markdown table: the header `head`, the rule, then one line per row"
+    return ['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|'*len(head), *('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)]
 
 def evaluate_fdm(fdm, rows:list[Transition], root, cfg:WorldConfig=WorldConfig(), k:int=1, idm=None,
                  temperature:float=1.0, batch_size:int=64, generator=None) -> dict:
@@ -75,12 +82,12 @@ def evaluate_fdm(fdm, rows:list[Transition], root, cfg:WorldConfig=WorldConfig()
     cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, temperature, generator=generator)
                        for i in range(0, n, batch_size)])                                # [N, k, n_tokens]
     orc = [[oracle_scores(s, a, c, cfg) for c in cs] for s, a, cs in zip(srcs, acts, cands)]
-    O = {m: torch.tensor([[o[m] for o in os] for os in orc]) for m in METRICS}           # each [N, k]
-    out = dict(sample={m: float(O[m][:, 0].mean()) for m in METRICS})
+    O = {m: torch.tensor([[o[m] for o in os] for os in orc]) for m in ORACLE_METRICS}           # each [N, k]
+    out = dict(sample={m: float(O[m][:, 0].mean()) for m in ORACLE_METRICS})
     if idm is None: return out
     v = score_actions(idm, srcs.repeat_interleave(k, 0), cands.reshape(n*k, -1), [a for a in acts for _ in range(k)]).reshape(n, k)
     picks = dict(idm=lambda kk: v[:, :kk].argmax(-1), random=lambda kk: torch.zeros(n, dtype=torch.long),
                  oracle=lambda kk: O['score'][:, :kk].argmax(-1))
     ks, idx = [2**i for i in range(k.bit_length())], torch.arange(n)
-    out['best_of_k'] = {how: {kk: {m: float(O[m][idx, f(kk)].mean()) for m in METRICS} for kk in ks} for how, f in picks.items()}
+    out['best_of_k'] = {how: {kk: {m: float(O[m][idx, f(kk)].mean()) for m in ORACLE_METRICS} for kk in ks} for how, f in picks.items()}
     return out

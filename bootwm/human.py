@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from PIL import Image
-from .core import BootwmError, Transition, append_manifest, repair_tail, resolve
+from .core import BootwmError, Transition, append_manifest, read_jsonl, repair_tail, resolve, subset_of
 
 # %% auto #0
 __all__ = ['LETTERS', 'ALL', 'ballot', 'Vote', 'read_votes', 'record_vote', 'pending', 'scores', 'wilcoxon_vs', 'HumanEval']
@@ -71,20 +71,12 @@ def _vote_problems(d) -> list[str]:
 # %% ../nbs/15_human.ipynb #2250eb02
 def read_votes(path) -> list[Vote]:
     "Votes of a JSONL file; one `BootwmError` lists every bad line (`file:line: field=value: why`)"
-    path = Path(path)
-    if not path.is_file(): raise BootwmError(f'{path}: votes file not found')
-    votes, errs, seen = [], [], {}
-    for i, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: d = json.loads(line)
-        except json.JSONDecodeError as e: errs.append(f'{path}:{i}: not JSON ({e.msg})'); continue
-        probs = _vote_problems(d)
-        key = (d.get('annotator'), d.get('id')) if isinstance(d, dict) else None
-        if not probs and key in seen: probs = [f'annotator={key[0]!r} id={key[1]!r}: second vote (first on line {seen[key]})']
-        if probs: errs += [f'{path}:{i}: {p}' for p in probs]; continue
-        seen[key] = i; votes.append(Vote(**d))
-    if errs: raise BootwmError(f'{len(errs)} problem(s) in {path}:\n' + '\n'.join(errs))
-    return votes
+    seen = {}
+    def vote(d, i):
+        if probs := _vote_problems(d): return probs
+        if (key := (d['annotator'], d['id'])) in seen: return [f'annotator={key[0]!r} id={key[1]!r}: second vote (first on line {seen[key]})']
+        seen[key] = i; return Vote(**d)
+    return read_jsonl(path, vote, 'votes file')
 
 @contextmanager
 def _locked(path):
@@ -223,7 +215,8 @@ def vote(self:HumanEval):
     if self.item is None: return
     if self.best.value is None or self.worst.value is None: self.message.value = 'pick a best and a worst output'; return
     pick = dict(zip(LETTERS, self.order))
-    try: record_vote(self.out, self.annotator, self.item.id, pick[self.best.value], pick[self.worst.value], self.order, self.item.cls)
+    try: record_vote(self.out, self.annotator, self.item.id, pick[self.best.value], pick[self.worst.value], self.order,
+                        None if (sub := subset_of(self.item)) == ALL else sub)
     except BootwmError as e:
         self.message.value = html.escape(str(e).split(': ', 1)[-1], quote=False)
         self.todo = pending(self.out, self.todo, self.annotator)         # another window of this annotator may have voted

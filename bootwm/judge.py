@@ -8,25 +8,23 @@ Docs: https://bootwm.github.io/bootwm/judge.html.md"""
 
 # %% ../nbs/12_judge.ipynb #4cb5c30a
 from __future__ import annotations
-import ast, base64, email.utils, hashlib, http.client, io, json, logging, os, random, re, statistics, tempfile, threading, time
-import urllib.error, urllib.parse, urllib.request
+import ast, base64, hashlib, io, json, logging, os, re, statistics, tempfile, threading, time, urllib.parse
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, asdict, InitVar
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from PIL import Image
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .core import BootwmError, Transition, resolve, repair_tail, append_manifest
+from .core import BootwmError, Transition, resolve, repair_tail, append_manifest, read_jsonl, subset_of
 
 _log = logging.getLogger('bootwm.judge')
 
 # %% auto #0
 __all__ = ['JUDGE_PROMPT', 'SLOT', 'SCORES', 'PAPER_JUDGE', 'MIME', 'ANSWERED', 'check_prompt', 'read_prompt', 'prompt_sha256',
            'judge_prompt', 'JudgeAnswerError', 'parse_answer', 'JudgeConfig', 'image_bytes', 'chat_body', 'cache_key',
-           'LocalJudgeServer', 'Tally', 'Verdict', 'AnswerCache', 'JudgeError', 'Judge', 'JudgeItem', 'predicted_items',
-           'copy_items', 'read_verdicts', 'judge_items', 'aggregate', 'oracle_answer']
+           'Tally', 'Verdict', 'AnswerCache', 'JudgeError', 'Judge', 'JudgeItem', 'predicted_items', 'copy_items',
+           'read_verdicts', 'judge_items', 'aggregate']
 
 # %% ../nbs/12_judge.ipynb #4b52d5ff
 JUDGE_PROMPT = """You are judging an image edit. Two images follow: the first is the SOURCE image; the second is the EDITED image, which an editing model produced from the source and the instruction below. The instruction describes an action or a change in the scene.
@@ -128,9 +126,7 @@ class JudgeConfig:
     max_tokens: int = 300               # room for the JSON object and a one-sentence reason
     detail: str = 'auto'                # image detail asked of the endpoint: 'low', 'high' or 'auto'
     timeout: float = 60.0               # seconds to wait for one answer
-    max_retries: int = 6                # retries after a 429, a 5xx, a timeout or a dropped connection
-    backoff: float = 1.0                # first retry delay in s, doubled per retry, with jitter
-    max_backoff: float = 60.0           # ceiling on one delay, the server's Retry-After included
+    max_retries: int = 6                # the client's retries after a 429, a 5xx, a timeout or a dropped connection
     max_in_flight: int = 4              # requests open at once
     cache_dir: str|None = field(default_factory=_default_cache)   # answers on disk; None: no cache
     prompt: str|None = None             # prompt template with one {instruction} slot (`read_prompt`); None: JUDGE_PROMPT
@@ -147,7 +143,6 @@ class JudgeConfig:
                                ('detail', self.detail in ('low', 'high', 'auto'), "'low', 'high' or 'auto'"),
                                ('timeout', self.timeout > 0, 'a positive number of seconds'),
                                ('max_retries', self.max_retries >= 0, '0 or more'),
-                               ('backoff', 0 <= self.backoff <= self.max_backoff, '0 <= backoff <= max_backoff'),
                                ('max_in_flight', self.max_in_flight >= 1, 'at least 1'), ('stop_after', self.stop_after >= 1, 'at least 1')]:
             if not ok: raise BootwmError(f'JudgeConfig.{name}={getattr(self, name)!r}: need {need}')
         if self.prompt is not None: check_prompt(self.prompt, 'JudgeConfig.prompt')
@@ -182,93 +177,6 @@ def cache_key(cfg:JudgeConfig, prompt:str, images:list[tuple[bytes, str]]) -> st
              temperature=cfg.temperature, max_tokens=cfg.max_tokens, detail=cfg.detail)
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
-# %% ../nbs/12_judge.ipynb #a679654c
-def _constant_answer(prompt, images): return dict(editing_success=5, minimal_editing=5, reason='a constant answer')
-
-def _chat_request(d) -> tuple[str, list[bytes]]:
-    "The prompt text and the decoded images of a chat-completions request body"
-    if not isinstance(d, dict) or not d.get('model') or not isinstance(d.get('messages'), list) or not d['messages']:
-        raise ValueError('need "model" and a non-empty "messages" list')
-    content = d['messages'][-1].get('content')
-    parts = [dict(type='text', text=content)] if isinstance(content, str) else content
-    text = '\n'.join(p['text'] for p in parts if p.get('type') == 'text')
-    urls = [p['image_url']['url'] for p in parts if p.get('type') == 'image_url']
-    if not all(u.startswith('data:image/') and ';base64,' in u for u in urls): raise ValueError('images must be base64 data URLs')
-    return text, [base64.b64decode(u.split(',', 1)[1], validate=True) for u in urls]
-
-def _send(h, status:int, obj, headers=None):
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    h.send_response(status); h.send_header('Content-Type', 'application/json'); h.send_header('Content-Length', str(len(data)))
-    for k, v in (headers or {}).items(): h.send_header(k, str(v))
-    h.end_headers(); h.wfile.write(data)
-
-def _completion(model, n, prompt, images, content) -> dict:
-    usage = dict(prompt_tokens=len(prompt.split()) + 85*len(images), completion_tokens=len(content.split()))
-    usage['total_tokens'] = usage['prompt_tokens'] + usage['completion_tokens']
-    return dict(id=f'chatcmpl-local-{n}', object='chat.completion', created=int(time.time()), model=model, usage=usage,
-                choices=[dict(index=0, message=dict(role='assistant', content=content), finish_reason='stop')])
-
-# %% ../nbs/12_judge.ipynb #41834d0d
-class LocalJudgeServer:
-    "A chat-completions server on loopback for tests and dry runs: `answer(prompt, images) -> dict|str`, `script` steps"
-    def __init__(self, answer=None, script:dict|None=None, key:str|None=None, model:str='local-judge'):
-        self.answer, self.key, self.model = answer or _constant_answer, key, model
-        self.script = {k: list(v) for k, v in (script or {}).items()}
-        self.requests, self.in_flight, self.max_in_flight, self._lock = [], 0, 0, threading.Lock()
-
-    @property
-    def url(self) -> str: return f'http://127.0.0.1:{self.port}/v1'
-    def __enter__(self): return self.start()
-    def __exit__(self, *exc): self.stop()
-    def __repr__(self): return f'LocalJudgeServer({getattr(self, "port", None) and self.url}, {len(self.requests)} requests)'
-
-    def start(self):
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), _handler(self)); self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, kwargs=dict(poll_interval=0.05), daemon=True).start()
-        return self
-
-    def stop(self): self.httpd.shutdown(); self.httpd.server_close()
-
-    def _step(self, prompt) -> dict:
-        with self._lock:
-            for marker, steps in self.script.items():
-                if marker in prompt and steps: return steps.pop(0)
-        return {}
-
-def _handler(srv):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args): pass
-        def do_POST(self):
-            with srv._lock: srv.in_flight += 1; srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
-            try: srv._serve(self)
-            except (BrokenPipeError, ConnectionResetError): pass        # the client gave up waiting (a timeout)
-            finally:
-                with srv._lock: srv.in_flight -= 1
-    return Handler
-
-# %% ../nbs/12_judge.ipynb #4c057c0f
-@patch
-def _serve(self:LocalJudgeServer, h):
-    raw = h.rfile.read(int(h.headers.get('Content-Length') or 0))
-    rec = dict(t=time.time(), path=h.path, authorized=self.key is None or h.headers.get('Authorization') == f'Bearer {self.key}')
-    with self._lock: self.requests.append(rec); n = len(self.requests)
-    if h.path.rstrip('/') != '/v1/chat/completions': return _send(h, 404, dict(error=dict(message=f'no route {h.path}')))
-    if not rec['authorized']:                               # echoes what it got, as real APIs partly do: the client must scrub it
-        got = (h.headers.get('Authorization') or '').removeprefix('Bearer ')
-        return _send(h, 401, dict(error=dict(message=f'Incorrect API key provided: {got}', code='invalid_api_key')))
-    try: prompt, images = _chat_request(json.loads(raw))
-    except Exception as e: return _send(h, 400, dict(error=dict(message=f'bad request: {e}')))
-    rec.update(action=_action_of(prompt), images=[hashlib.sha256(b).hexdigest() for b in images], usage={})
-    step = self._step(prompt); rec['step'] = step
-    time.sleep(step.get('delay', 0))
-    if 'body' in step: return _send(h, step.get('status', 200), step['body'], step.get('headers'))
-    if step.get('status', 200) != 200: return _send(h, step['status'], dict(error=dict(message=f'scripted {step["status"]}')), step.get('headers'))
-    try: content = step['content'] if 'content' in step else self.answer(prompt, images)
-    except Exception as e: return _send(h, 500, dict(error=dict(message=f'answer failed: {e!r}')))
-    resp = _completion(self.model, n, prompt, images, content if isinstance(content, str) else json.dumps(content))
-    rec['usage'] = resp['usage']; _send(h, 200, resp, step.get('headers'))
-
 # %% ../nbs/12_judge.ipynb #cb3126d9
 @dataclass
 class Tally:
@@ -290,7 +198,7 @@ ANSWERED = (None, 'malformed', 'out_of_range')      # failure kinds of a verdict
 class Verdict:
     id: str
     system: str|None = None
-    cls: str|None = None              # the benchmark subset (AURORA-Bench task)
+    subset: str|None = None           # the benchmark subset (`subset_of` the item: an AURORA-Bench task)
     es: float|None = None             # editing success, 0-10
     me: float|None = None             # minimal editing, 0-10
     score: float|None = None          # min(es, me); None when the item failed
@@ -329,8 +237,8 @@ class JudgeError(BootwmError):
     "The endpoint refused the judge (bad key, model or URL): nothing succeeds until the configuration changes"
 
 class _Failed(Exception):
-    def __init__(self, kind, msg, raw=None, retry=False, retry_after=None):
-        super().__init__(msg); self.kind, self.raw, self.retry, self.retry_after = kind, raw, retry, retry_after
+    def __init__(self, kind, msg, raw=None, status=None):
+        super().__init__(msg); self.kind, self.raw, self.status = kind, raw, status
 
 class Judge:
     "The LLM judge: prompt, images and a chat-completions endpoint, with a disk cache, retries and a bound on requests"
@@ -338,52 +246,57 @@ class Judge:
         if cfg is not None and kw: raise BootwmError(f'Judge: pass a JudgeConfig or its fields, not both ({sorted(kw)})')
         self.cfg = cfg if cfg is not None else JudgeConfig(**kw)
         self.tally, self.cache = Tally(), (AnswerCache(self.cfg.cache_dir) if self.cfg.cache_dir else None)
-        self._slots, self._sleep = threading.BoundedSemaphore(self.cfg.max_in_flight), time.sleep
+        self._slots, self._lock, self._client = threading.BoundedSemaphore(self.cfg.max_in_flight), threading.Lock(), None
         self.streak = 0                 # items in a row whose request failed in transport
     def __repr__(self): return f'Judge({self.cfg!r})'
     def _scrub(self, s):
         k = self.cfg._key
         return s.replace(k, '[api key]') if isinstance(s, str) and k else s
 
-def _retry_after(v) -> float|None:
-    "Seconds from a Retry-After header (a number, leniently a float, or an HTTP date)"
-    if v is None: return None
-    try: return max(0.0, float(v))
-    except ValueError: pass
-    try: return max(0.0, email.utils.parsedate_to_datetime(v).timestamp() - time.time())
-    except (TypeError, ValueError): return None
+    def _openai(self):
+        "The `openai` client, made on first use: it retries 429s, 5xx, timeouts and dropped connections, honouring Retry-After"
+        with self._lock:
+            if self._client is None:
+                try: import openai
+                except ImportError: raise BootwmError("the judge needs the openai package: pip install 'bootwm[eval]'") from None
+                self._client = openai.OpenAI(api_key=self.cfg._key or 'none', base_url=self.cfg.base_url, timeout=self.cfg.timeout,
+                                             max_retries=self.cfg.max_retries)
+        return self._client
 
 def _error_message(body:str) -> str:
     try: return str(json.loads(body)['error']['message'])
     except Exception: return body.strip()[:300]
 
+def _retries(e) -> int:
+    "How many times the client retried before raising `e` (it numbers each attempt in a request header)"
+    try: return int(e.request.headers.get('x-stainless-retry-count') or 0)
+    except (AttributeError, ValueError, RuntimeError): return 0
+
 # %% ../nbs/12_judge.ipynb #9ae19edd
 @patch
-def _http_failure(self:Judge, e:urllib.error.HTTPError):
-    try: body = e.read().decode('utf-8', 'replace')[:2000]
-    except Exception: body = ''
-    msg = self._scrub(f'HTTP {e.code} from {self.cfg.base_url}/chat/completions: {_error_message(body)}')
-    if e.code in (401, 403, 404): return JudgeError(f'{msg} (check the API key, the model name and the base URL)')
-    return _Failed('http', msg, raw=self._scrub(body), retry=e.code == 429 or e.code >= 500, retry_after=_retry_after(e.headers.get('Retry-After')))
+def _http_failure(self:Judge, e):
+    body, code = self._scrub(e.response.text[:2000]), e.status_code
+    msg = f'HTTP {code} from {self.cfg.base_url}/chat/completions: {_error_message(body)}'
+    if code in (401, 403, 404): return JudgeError(f'{msg} (check the API key, the model name and the base URL)')
+    return _Failed('http', msg, raw=body, status=code)
 
 @patch
-def _post(self:Judge, body:bytes) -> dict:
-    "Send one request; the decoded response, or `_Failed` (`retry` set when trying again may help)"
-    cfg, url = self.cfg, f'{self.cfg.base_url}/chat/completions'
-    headers = {'Content-Type': 'application/json'} | ({'Authorization': f'Bearer {cfg._key}'} if cfg._key else {})
-    req = urllib.request.Request(url, data=body, headers=headers, method='POST')
-    self.tally.add(requests=1)
+def _post(self:Judge, body:dict, retries:int|None=None) -> dict:
+    "Send one request (the client retrying up to `retries` times, default `max_retries`); the decoded response, or `_Failed`"
+    import openai
+    client, url, fail = self._openai(), f'{self.cfg.base_url}/chat/completions', None
+    if retries is not None: client = client.with_options(max_retries=retries)
     try:
-        with self._slots, urllib.request.urlopen(req, timeout=cfg.timeout) as r: data = r.read()
-    except urllib.error.HTTPError as e: raise self._http_failure(e) from None
-    except TimeoutError: raise _Failed('timeout', f'{url}: no answer within {cfg.timeout} s', retry=True) from None
-    except urllib.error.URLError as e:
-        kind = 'timeout' if isinstance(e.reason, TimeoutError) else 'connection'
-        raise _Failed(kind, f'{url}: {e.reason}', retry=True) from None
-    except (OSError, http.client.HTTPException) as e: raise _Failed('connection', f'{url}: {e!r}', retry=True) from None
-    try: return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _Failed('bad_response', f'{url}: a 200 whose body is not JSON', raw=self._scrub(data[:2000].decode('utf-8', 'replace'))) from None
+        with self._slots: r = client.chat.completions.with_raw_response.create(**body)
+        n, text = getattr(r, 'retries_taken', 0), r.http_response.text
+    except openai.APIStatusError as e: n, fail = _retries(e), self._http_failure(e)
+    except openai.APITimeoutError as e: n, fail = _retries(e), _Failed('timeout', f'{url}: no answer within {self.cfg.timeout} s')
+    except openai.APIConnectionError as e: n, fail = _retries(e), _Failed('connection', self._scrub(f'{url}: {e.__cause__ or e}'))
+    self.tally.add(requests=n + 1, retries=n)
+    if n: _log.info('judge: %s after retry %d/%d', 'failed' if fail else 'answered', n, client.max_retries)
+    if fail: raise fail
+    try: return json.loads(text)
+    except json.JSONDecodeError: raise _Failed('bad_response', f'{url}: a 200 whose body is not JSON', raw=self._scrub(text[:2000])) from None
 
 # %% ../nbs/12_judge.ipynb #f243e6b5
 def _answer_of(resp) -> dict:
@@ -395,37 +308,21 @@ def _answer_of(resp) -> dict:
     usage = resp.get('usage') if isinstance(resp.get('usage'), dict) else {}
     return dict(raw=raw, usage=usage, model=resp.get('model'))
 
-@patch
-def _delay(self:Judge, attempt:int, retry_after:float|None) -> float:
-    d = retry_after if retry_after is not None else self.cfg.backoff * 2**attempt * random.uniform(0.5, 1.0)
-    return min(d, self.cfg.max_backoff)
-
-@patch
-def _ask(self:Judge, prompt:str, images:list) -> dict:
-    "The endpoint's answer `dict(raw, usage, model)`, retrying 429s, 5xx, timeouts and dropped connections"
-    body, n = json.dumps(chat_body(self.cfg, prompt, images)).encode(), self.cfg.max_retries
-    for attempt in range(n + 1):
-        try: return _answer_of(self._post(body))
-        except _Failed as f:
-            if not f.retry or attempt == n or self.streak >= self.cfg.stop_after: raise    # the run is stopping: no more waits
-            delay = self._delay(attempt, f.retry_after)
-            _log.info('judge: %s (%s); retry %d/%d in %.2f s', f.kind, f, attempt + 1, n, delay)
-            self.tally.add(retries=1); self._sleep(delay)
 
 # %% ../nbs/12_judge.ipynb #59e2a3e5
 @patch
-def judge(self:Judge, src, pred, action:str, id:str='', system:str|None=None, cls:str|None=None) -> Verdict:
+def judge(self:Judge, src, pred, action:str, id:str='', system:str|None=None, subset:str|None=None) -> Verdict:
     "Judge `pred` (PIL image or path) as the result of `action` on `src`"
     prompt, images = judge_prompt(action, self.cfg.prompt), [image_bytes(src), image_bytes(pred)]
     key = cache_key(self.cfg, prompt, images)
-    v = Verdict(id, system, cls, model=self.cfg.model, key=key)
+    v = Verdict(id, system, subset, model=self.cfg.model, key=key)
     ans = self.cache.get(key) if self.cache else None
     if ans is not None and self.cfg.reask and not _scorable(ans['raw']): ans = None
     if ans is not None: self.tally.add(cache_hits=1); v.cached = True
     elif self.streak >= self.cfg.stop_after:                   # the endpoint is gone and the run is stopping
         v.failure, v.error = 'connection', f'not sent: {self.streak} items in a row failed to reach the judge'; return v
     else:
-        try: ans = self._ask(prompt, images)
+        try: ans = _answer_of(self._post(chat_body(self.cfg, prompt, images)))
         except _Failed as f:
             self.tally.add(failures=1); _log.warning('judge: item %r failed: %s', id, self._scrub(str(f)))
             v.failure, v.error, v.raw = f.kind, self._scrub(str(f)), f.raw
@@ -454,13 +351,13 @@ def _scorable(raw) -> bool:
 def check(self:Judge, src=None, action:str='make the image gray') -> dict:
     "Ask the endpoint once before a long run (`src` unchanged as the edit, default a plain image): `dict(model, scorable, raw)`; raises `JudgeError`"
     ims = [image_bytes(src), image_bytes(src)] if src is not None else [image_bytes(Image.new('RGB', (64, 64), c)) for c in ('white', 'gray')]
-    body = json.dumps(chat_body(self.cfg, judge_prompt(action, self.cfg.prompt), ims)).encode()
+    body = chat_body(self.cfg, judge_prompt(action, self.cfg.prompt), ims)
     for attempt in range(3):
-        try: ans = _answer_of(self._post(body)); break
+        try: ans = _answer_of(self._post(body, retries=0)); break
         except _Failed as f:
-            if f.kind != 'http' or not f.retry or attempt == 2:       # only a 429 or a 5xx is worth a second try here
+            if not (f.status == 429 or (f.status or 0) >= 500) or attempt == 2:   # only a 429 or a 5xx is worth a second try here
                 raise JudgeError(f'the judge at {self.cfg.base_url} (model {self.cfg.model!r}) does not answer: {self._scrub(str(f))}') from None
-            self._sleep(min(f.retry_after or 1.0, 5.0))
+            time.sleep(1.0)
     return dict(model=ans['model'], scorable=_scorable(ans['raw']), raw=self._scrub(ans['raw']))
 
 # %% ../nbs/12_judge.ipynb #b6245e4e
@@ -471,7 +368,7 @@ class JudgeItem:
     pred: object                # path or PIL image of the system's output
     action: str
     system: str|None = None
-    cls: str|None = None        # the benchmark subset, kept on the verdict for per-subset means
+    subset: str|None = None     # the benchmark subset (`subset_of`), kept on the verdict for per-subset means
 
 def _pred_problems(d, bench) -> list[str]:
     if not isinstance(d, dict): return [f'row is {type(d).__name__}, expected an object']
@@ -482,37 +379,31 @@ def _pred_problems(d, bench) -> list[str]:
 
 def predicted_items(rows:list[Transition], root, preds, system:str|None=None) -> list[JudgeItem]:
     "Judge items pairing benchmark `rows` (paths under `root`) with predictions: a JSONL file, or a dict id -> image"
-    bench, items, errs = {r.id: r for r in rows}, [], []
-    item = lambda r, pred, sys: JudgeItem(r.id, resolve(r.src, root), pred, r.action, sys, r.cls)
+    bench = {r.id: r for r in rows}
+    item = lambda r, pred, sys: JudgeItem(r.id, resolve(r.src, root), pred, r.action, sys, subset_of(r))
     if isinstance(preds, dict):
         errs = [p for i, pred in preds.items() for p in _pred_problems(dict(id=i, pred=str(pred)), bench)]
         if errs: raise BootwmError(f'{len(errs)} problem(s) in the predictions:\n' + '\n'.join(errs))
         return [item(bench[i], pred, system) for i, pred in preds.items()]
-    if not (preds := Path(preds)).exists(): raise BootwmError(f'{preds}: predictions file not found')
-    for i, line in enumerate(preds.read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: d = json.loads(line)
-        except json.JSONDecodeError as e: errs.append(f'{preds}:{i}: not JSON ({e.msg})'); continue
-        if system is not None and isinstance(d, dict) and d.get('system') != system: continue
-        if probs := _pred_problems(d, bench): errs += [f'{preds}:{i}: {p}' for p in probs]; continue
-        items.append(item(bench[d['id']], resolve(d['pred'], preds.parent), d.get('system', preds.stem)))
-    if errs: raise BootwmError(f'{len(errs)} problem(s) in {preds}:\n' + '\n'.join(errs))
-    return items
+    def row(d, i):
+        if system is not None and isinstance(d, dict) and d.get('system') != system: return None
+        return _pred_problems(d, bench) or item(bench[d['id']], resolve(d['pred'], Path(preds).parent), d.get('system', Path(preds).stem))
+    return read_jsonl(preds, row, 'predictions file')
 
 def copy_items(rows:list[Transition], root, system:str='copy') -> list[JudgeItem]:
     "The Copy baseline: every output is its source"
-    return [JudgeItem(r.id, resolve(r.src, root), resolve(r.src, root), r.action, system, r.cls) for r in rows if r.action]
+    return [JudgeItem(r.id, resolve(r.src, root), resolve(r.src, root), r.action, system, subset_of(r)) for r in rows if r.action]
 
 # %% ../nbs/12_judge.ipynb #f18d2366
+def _verdict_row(d, i):
+    "A `Verdict` from a row; rows written before the subset was called `subset` name it `cls`"
+    if isinstance(d, dict) and 'cls' in d and 'subset' not in d: d = {**d, 'subset': d['cls']}; del d['cls']
+    try: return Verdict(**d)
+    except TypeError as e: return [f'not a verdict row ({e})']
+
 def read_verdicts(path) -> list[Verdict]:
     "The verdicts in a judge JSONL, the last row per `(system, id)` winning"
-    latest = {}
-    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
-        if not line.strip(): continue
-        try: v = Verdict(**json.loads(line))
-        except (json.JSONDecodeError, TypeError) as e: raise BootwmError(f'{path}:{i}: not a verdict row ({e})') from None
-        latest[(v.system, v.id)] = v
-    return list(latest.values())
+    return list({(v.system, v.id): v for v in read_jsonl(path, _verdict_row, 'verdicts file')}.values())
 
 def _check_items(items:list[JudgeItem]):
     errs, seen = [], set()
@@ -544,7 +435,7 @@ def judge_items(judge:Judge, items:list[JudgeItem], out, overwrite:bool=False, p
     done = _resume(out, judge.cfg.model, judge.cfg.reask)
     todo = [it for it in items if (v := done.get((it.system, it.id))) is None or v.key != _key(judge, it)]
     with ThreadPoolExecutor(judge.cfg.max_in_flight) as ex, tqdm(total=len(todo), desc=f'judge {out.name}', disable=not progress) as bar:
-        futs = [ex.submit(judge.judge, it.src, it.pred, it.action, it.id, it.system, it.cls) for it in todo]
+        futs = [ex.submit(judge.judge, it.src, it.pred, it.action, it.id, it.system, it.subset) for it in todo]
         try:
             for f in as_completed(futs):
                 append_manifest(out, [(v := f.result()).to_dict()]); bar.update()
@@ -565,16 +456,3 @@ def aggregate(verdicts:list[Verdict], by:str|None=None) -> dict:
     mean = lambda k: statistics.fmean(getattr(v, k) for v in ok) if ok else None
     return dict(n=len(verdicts), scored=len(ok), failed=len(verdicts) - len(ok), score=mean('score'), es=mean('es'), me=mean('me'),
                 failures=dict(Counter(v.failure for v in verdicts if not v.ok)))
-
-# %% ../nbs/12_judge.ipynb #b25978d5
-def oracle_answer(cfg=None):
-    "An `answer` for `LocalJudgeServer` grading toy-world images exactly: 10 x the oracle's ES and ME, rounded"
-    from bootwm.toyworld import WorldConfig
-    from bootwm.tokenizers import GridTokenizer
-    from bootwm.evaluate import oracle_scores
-    cfg = cfg or WorldConfig(); tok = GridTokenizer.for_world(cfg)
-    def answer(prompt, images):
-        src, pred = tok.encode([Image.open(io.BytesIO(b)).convert('RGB') for b in images])
-        s = oracle_scores(src, _action_of(prompt), pred, cfg)
-        return dict(editing_success=round(10*s['es']), minimal_editing=round(10*s['me']), reason='toy-world oracle')
-    return answer

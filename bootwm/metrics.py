@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image
 from tqdm.auto import tqdm
-from .core import BootwmError, Transition, resolve
+from .core import BootwmError, Transition, resolve, subset_of
 from .tokenizers import load_image
 
 # %% auto #0
 __all__ = ['l1_distance', 'Embedder', 'load_clip', 'load_dino', 'tiny_clip', 'tiny_dino', 'embed_images', 'embed_texts',
-           'subset_of', 'image_metrics', 'summarize', 'load_bertscore', 'text_metrics', 'tiny_bert', 'idm_text_metrics']
+           'image_metrics', 'summarize', 'load_bertscore', 'text_metrics', 'tiny_bert', 'idm_text_metrics']
 
 # %% ../nbs/13_metrics.ipynb #4982d371
 def l1_distance(pred, tgt, size:int|None=None) -> float:
@@ -117,10 +117,6 @@ def embed_texts(emb:Embedder, texts:list[str], batch_size:int=64) -> torch.Tenso
     return torch.cat(out) if out else torch.empty(0, 0)
 
 # %% ../nbs/13_metrics.ipynb #c5f65b7d
-def subset_of(row:Transition) -> str:
-    "The benchmark subset of a row: its class, else `meta['task']`, else 'all'"
-    return row.cls or row.meta.get('task') or 'all'
-
 def _cos_where(P, T, has):
     out = torch.full((len(P),), float('nan'))
     if has.any(): out[has] = (P[has] * T).sum(-1)

@@ -13,14 +13,13 @@ from pathlib import Path
 from .core import BootwmError, Transition, check_new, resolve
 from .baselines import pred_paths, run_system
 from .metrics import image_metrics, summarize, subset_of
+from .evaluate import METRICS, md_table
 
 # %% auto #0
-__all__ = ['METRICS', 'LOWER_IS_BETTER', 'metric_names', 'grade_system', 'read_reference', 'mark_comparable', 'results_table',
+__all__ = ['LOWER_IS_BETTER', 'metric_names', 'grade_system', 'read_reference', 'mark_comparable', 'results_table',
            'table_markdown', 'table_html', 'plot_scores', 'eval_gallery', 'run_eval', 'predict_actions', 'run_idm_eval']
 
 # %% ../nbs/16_report.ipynb #5303b896
-METRICS = dict(judge='judge', oracle='oracle', l1='L1', clip_i='CLIP-I', clip_t='CLIP-T', dino='DINO',
-               bertscore='BERTScore', rouge1='ROUGE-1', rougeL='ROUGE-L', bleu='BLEU')      # the last four: IDM (Table 1)
 LOWER_IS_BETTER = {'l1'}
 
 def metric_names(judge_model:str|None=None) -> dict:
@@ -114,10 +113,8 @@ def table_markdown(table:dict, names:dict|None=None) -> str:
     out, names = [], names or METRICS
     for sub in sorted(table, key=lambda s: (s != 'overall', s)):
         t, cols, cc = table[sub], _columns(table[sub]), _count_cols(table[sub])
-        out += [f'### {sub}', '', '| system | ' + ' | '.join(cc + [names[k] for k in cols]) + ' |', '|---|' + '---|'*(len(cc) + len(cols))]
-        for name, row in t.items():
-            cells = [(f'**{_fmt(row[k])}**' if k in row and row[k] == _best(t, k) else _fmt(row.get(k))) for k in cols]
-            out.append(f"| {_label(name, row)} | " + ' | '.join([str(row.get(c, '')) for c in cc] + cells) + ' |')
+        cells = lambda row: [(f'**{_fmt(row[k])}**' if k in row and row[k] == _best(t, k) else _fmt(row.get(k))) for k in cols]
+        out += [f'### {sub}', '', *md_table(['system', *cc, *(names[k] for k in cols)], [[_label(n, r), *(r.get(c, '') for c in cc), *cells(r)] for n, r in t.items()])]
         if any(' †' in _label(n, r) for n, r in t.items()): out += ['', _DAGGER]
         out.append('')
     return '\n'.join(out)
