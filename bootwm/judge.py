@@ -283,8 +283,8 @@ def _http_failure(self:Judge, e):
 @patch
 def _post(self:Judge, body:dict, retries:int|None=None) -> dict:
     "Send one request (the client retrying up to `retries` times, default `max_retries`); the decoded response, or `_Failed`"
-    import openai
     client, url, fail = self._openai(), f'{self.cfg.base_url}/chat/completions', None
+    import openai                       # imported by `_openai` by now
     if retries is not None: client = client.with_options(max_retries=retries)
     try:
         with self._slots: r = client.chat.completions.with_raw_response.create(**body)

@@ -1,11 +1,11 @@
 """The LLM judge against a loopback server that speaks the chat-completions protocol: retries on 429 / 5xx /
 timeouts, no retry on 401, malformed and out-of-range replies kept as failures, the disk cache, the bound on
 requests in flight, resumable runs, and the API key kept out of files, logs and errors."""
-import json, logging, subprocess
+import json, logging, subprocess, sys
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pytest
-from bootwm.core import BootwmError, read_manifest
+from bootwm.core import BootwmError, Transition, read_manifest
 from bootwm.judge import Judge, JudgeConfig, JudgeError, JudgeItem, aggregate, copy_items, judge_items, predicted_items, read_verdicts
 from judge_server import LocalJudgeServer
 from bootwm.toyworld import random_scene, render
@@ -213,3 +213,41 @@ def test_paper_answer_format_through_a_prompt_file(tmp_path, imgs):
     assert (v.es, v.me, v.score, v.reason) == (6, 8, 6, 'close') and len(prompt_sha256(tpl)) == 64
     (tmp_path/'q.txt').write_text('no slot')
     with pytest.raises(BootwmError, match='q.txt: a judge prompt needs exactly one'): read_prompt(tmp_path/'q.txt')
+
+def test_verdict_files_old_and_bad(tmp_path):
+    "Verdict files written when the subset was called `cls` are read; bad rows are all listed at once"
+    p = tmp_path/'v.jsonl'
+    p.write_text('{"id": "a", "system": "s", "cls": "kubric", "es": 3, "me": 9, "score": 3}\n{"id": "b", "colour": 1}\nnot json\n')
+    with pytest.raises(BootwmError) as e: read_verdicts(p)
+    assert '2 problem(s)' in str(e.value) and 'v.jsonl:2: not a verdict row' in str(e.value) and "colour" in str(e.value)
+    assert 'v.jsonl:3: not JSON' in str(e.value)
+    p.write_text(p.read_text().splitlines()[0] + '\n')
+    assert [(v.id, v.subset, v.score) for v in read_verdicts(p)] == [('a', 'kubric', 3)]
+    assert 'cls' not in read_verdicts(p)[0].to_dict()
+
+def test_items_carry_the_subset(tmp_path, imgs):
+    rows = [Transition('a', str(imgs[0]), action='go', cls='whatsup'), Transition('b', str(imgs[1]), action='go', meta=dict(task='kubric'))]
+    assert [it.subset for it in copy_items(rows, tmp_path)] == ['whatsup', 'kubric']
+    with LocalJudgeServer(key=KEY) as srv:
+        vs = judge_items(make_judge(srv, tmp_path), copy_items(rows, tmp_path), tmp_path/'v.jsonl', progress=False)
+    assert [v.subset for v in vs] == ['whatsup', 'kubric'] and aggregate(vs, by='subset')['kubric']['n'] == 1
+
+def test_without_openai_the_error_says_what_to_install(monkeypatch, imgs):
+    monkeypatch.setitem(sys.modules, 'openai', None)                      # as if not installed
+    j = Judge(JudgeConfig(base_url='http://127.0.0.1:9/v1', cache_dir=None))
+    with pytest.raises(BootwmError, match=r"needs the openai package: pip install 'bootwm\[eval\]'"): j.judge(imgs[0], imgs[1], 'act', 'a')
+
+def test_endpoint_dies_mid_run(tmp_path, imgs):
+    "The endpoint answers four items, then goes away: those four are kept, the failures recorded, the run stops after a streak"
+    import threading
+    def answer_then_die(p, i):
+        if len(srv.requests) == 4: threading.Thread(target=srv.stop).start()
+        return answer(6, 6)
+    srv = LocalJudgeServer(answer=answer_then_die, key=KEY).start()
+    j = make_judge(srv, tmp_path, max_retries=1, timeout=1, stop_after=3, max_in_flight=1, cache_dir=None)
+    items, out = [JudgeItem(f'i{n}', imgs[0], imgs[1], f'act {n}') for n in range(12)], tmp_path/'v.jsonl'
+    with pytest.raises(JudgeError, match='3 items in a row failed to reach the judge'): judge_items(j, items, out, progress=False)
+    vs = {v.id: v for v in read_verdicts(out)}
+    assert [vs[f'i{n}'].score for n in range(4)] == [6]*4 and len(vs) == 7
+    assert {vs[f'i{n}'].failure for n in range(4, 7)} <= {'connection', 'timeout'}
+    assert len(srv.requests) == 4                                          # nothing reached it after it died
