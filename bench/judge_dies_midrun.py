@@ -5,7 +5,8 @@ import sys, time, numpy as np
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'tests'))
 from judge_server import LocalJudgeServer   # the tests' loopback endpoint
-from bootwm.judge import Judge, JudgeItem, judge_items, JudgeError
+from bootwm.judge import Judge, JudgeError
+from bootwm.judge_runs import JudgeItem, judge_items
 from bootwm.toyworld import random_scene, render
 import tempfile
 d = Path(tempfile.mkdtemp())

@@ -204,7 +204,8 @@ def _sampling(model, preset, **over) -> dict:
 def _judge(model, base_url, prompt, timeout, max_in_flight, retries, cache, reask):
     "A configured `Judge` (URL, prompt file and settings checked), or None without a model"
     if not model: return None
-    from bootwm.judge import Judge, JudgeConfig, read_prompt
+    from bootwm.judge import Judge, JudgeConfig
+    from bootwm.rubric import read_prompt
     kw = dict(cache_dir=None if cache == 'none' else cache) if cache else {}
     return Judge(JudgeConfig(model=model, base_url=base_url, prompt=read_prompt(prompt) if prompt else None, timeout=timeout,
                              max_in_flight=max_in_flight, max_retries=retries, reask=reask, **kw))

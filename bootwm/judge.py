@@ -8,101 +8,19 @@ Docs: https://bootwm.github.io/bootwm/judge.html.md"""
 
 # %% ../nbs/12_judge.ipynb #4cb5c30a
 from __future__ import annotations
-import ast, base64, hashlib, io, json, logging, os, re, statistics, tempfile, threading, time, urllib.parse
-from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import base64, hashlib, io, json, logging, os, re, tempfile, threading, time, urllib.parse
 from dataclasses import dataclass, field, asdict, InitVar
 from pathlib import Path
 from PIL import Image
-from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .core import BootwmError, Transition, resolve, repair_tail, append_manifest, read_jsonl, subset_of
+from .core import BootwmError
+from .rubric import check_prompt, judge_prompt, parse_answer, JudgeAnswerError
 
 _log = logging.getLogger('bootwm.judge')
 
 # %% auto #0
-__all__ = ['JUDGE_PROMPT', 'SLOT', 'SCORES', 'PAPER_JUDGE', 'MIME', 'ANSWERED', 'check_prompt', 'read_prompt', 'prompt_sha256',
-           'judge_prompt', 'JudgeAnswerError', 'parse_answer', 'JudgeConfig', 'image_bytes', 'chat_body', 'cache_key',
-           'Tally', 'Verdict', 'AnswerCache', 'JudgeError', 'Judge', 'JudgeItem', 'predicted_items', 'copy_items',
-           'read_verdicts', 'judge_items', 'aggregate']
-
-# %% ../nbs/12_judge.ipynb #4b52d5ff
-JUDGE_PROMPT = """You are judging an image edit. Two images follow: the first is the SOURCE image; the second is the EDITED image, which an editing model produced from the source and the instruction below. The instruction describes an action or a change in the scene.
-
-Instruction: {instruction}
-
-Give two scores, each an integer from 0 to 10.
-- editing_success: how fully and correctly the edited image carries out the instruction. 0 means the instruction was not carried out at all (for example, the edited image is an unchanged copy of the source); 10 means it was carried out completely and correctly.
-- minimal_editing: how well the edited image keeps everything the instruction does not ask to change (the other objects, the background, the layout, the style, the viewpoint). 0 means nothing of the source is left; 10 means nothing changed except what the instruction asks for.
-Score the two independently. The two images may be identical when an edit failed.
-
-Reply with one JSON object and nothing else:
-{"editing_success": <0-10>, "minimal_editing": <0-10>, "reason": "<one short sentence>"}"""
-SLOT = '{instruction}'                  # where a prompt template takes the edit instruction
-
-def check_prompt(template, where:str='prompt') -> str:
-    "`template` if it is text with exactly one `{instruction}` slot, else a `BootwmError` naming `where`"
-    n = template.count(SLOT) if isinstance(template, str) else None
-    if n != 1: raise BootwmError(f'{where}: a judge prompt needs exactly one {SLOT} slot for the edit instruction (found {n})')
-    return template
-
-def read_prompt(path) -> str:
-    "A judge prompt template from a text file (trailing newlines dropped), checked"
-    try: return check_prompt(Path(path).read_text().rstrip('\n'), str(path))
-    except (OSError, UnicodeDecodeError) as e: raise BootwmError(f'{path}: cannot read the judge prompt ({e})') from None
-
-def prompt_sha256(template:str|None=None) -> str:
-    "sha256 of a prompt template (default `JUDGE_PROMPT`), to say in a report which prompt graded it"
-    return hashlib.sha256((template or JUDGE_PROMPT).encode()).hexdigest()
-
-def judge_prompt(action:str, template:str|None=None) -> str:
-    "The judge's prompt for one action (whitespace folded, so the instruction is one line), in `template` (default `JUDGE_PROMPT`)"
-    if not isinstance(action, str) or not action.strip(): raise BootwmError(f'action={action!r}: the judge needs the edit instruction')
-    return check_prompt(template or JUDGE_PROMPT).replace(SLOT, ' '.join(action.split()))
-
-def _action_of(prompt:str) -> str|None:
-    m = re.findall(r'nstruction: (.*)$', prompt, re.M)
-    return m[-1] if m else None
-
-# %% ../nbs/12_judge.ipynb #8390353b
-SCORES = ('editing_success', 'minimal_editing')
-
-class JudgeAnswerError(ValueError):
-    "A reply the parser cannot score; `kind` is 'malformed' or 'out_of_range'"
-    def __init__(self, kind:str, msg:str): super().__init__(msg); self.kind = kind
-
-def _object(s:str) -> dict|None:
-    "A JSON object, or a Python dict literal (the paper's answer format), from `s`; None if it is neither"
-    try: d = json.loads(s)
-    except json.JSONDecodeError:
-        try: d = ast.literal_eval(s)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError): return None
-    return d if isinstance(d, dict) else None
-
-def _json_object(text:str) -> dict:
-    t = text.strip()
-    if m := re.fullmatch(r'```[\w-]*\s*(.*?)\s*```', t, re.S): t = m.group(1)
-    for s in [t] + [m.group(0) for m in [re.search(r'\{.*\}', t, re.S)] if m]:
-        if (d := _object(s)) is not None: return d
-    raise JudgeAnswerError('malformed', 'no JSON object in the reply')
-
-def _pair(d:dict):
-    "`(name, value)` of ES and ME: the kit's named fields, or the paper's `score: [ES, ME]`"
-    if 'score' not in d or any(k in d for k in SCORES): return [(k, d.get(k)) for k in SCORES]
-    if not isinstance(s := d['score'], (list, tuple)) or len(s) != 2: raise JudgeAnswerError('malformed', f'score={s!r}: expected [ES, ME]')
-    return list(zip(SCORES, s))
-
-def _score(k, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float)): raise JudgeAnswerError('malformed', f'{k}={v!r}: expected a number 0-10')
-    if not 0 <= v <= 10: raise JudgeAnswerError('out_of_range', f'{k}={v!r}: outside 0-10')
-    return int(v) if float(v).is_integer() else v
-
-def parse_answer(text) -> dict:
-    "`dict(es, me, score=min(es, me), reason)` from the judge's reply; raises `JudgeAnswerError`"
-    if not isinstance(text, str) or not text.strip(): raise JudgeAnswerError('malformed', 'empty reply')
-    d = _json_object(text)
-    es, me = (_score(k, v) for k, v in _pair(d))
-    return dict(es=es, me=me, score=min(es, me), reason=str(d.get('reason', d.get('reasoning', ''))))
+__all__ = ['PAPER_JUDGE', 'MIME', 'JudgeConfig', 'image_bytes', 'chat_body', 'cache_key', 'Tally', 'Verdict', 'AnswerCache',
+           'JudgeError', 'Judge']
 
 # %% ../nbs/12_judge.ipynb #36c1c98a
 PAPER_JUDGE = 'gpt-4o-2024-11-20'      # the paper's judge, a dated snapshot: an alias such as 'gpt-4o' drifts
@@ -191,8 +109,6 @@ class Tally:
     def add(self, **kw):
         with self._lock:
             for k, v in kw.items(): setattr(self, k, getattr(self, k) + v)
-
-ANSWERED = (None, 'malformed', 'out_of_range')      # failure kinds of a verdict the judge did reply to
 
 @dataclass
 class Verdict:
@@ -359,100 +275,3 @@ def check(self:Judge, src=None, action:str='make the image gray') -> dict:
                 raise JudgeError(f'the judge at {self.cfg.base_url} (model {self.cfg.model!r}) does not answer: {self._scrub(str(f))}') from None
             time.sleep(1.0)
     return dict(model=ans['model'], scorable=_scorable(ans['raw']), raw=self._scrub(ans['raw']))
-
-# %% ../nbs/12_judge.ipynb #b6245e4e
-@dataclass
-class JudgeItem:
-    id: str
-    src: object                 # path or PIL image of the source
-    pred: object                # path or PIL image of the system's output
-    action: str
-    system: str|None = None
-    subset: str|None = None     # the benchmark subset (`subset_of`), kept on the verdict for per-subset means
-
-def _pred_problems(d, bench) -> list[str]:
-    if not isinstance(d, dict): return [f'row is {type(d).__name__}, expected an object']
-    probs = [f'{k}: missing or not a string' for k in ('id', 'pred') if not isinstance(d.get(k), str)]
-    if not probs and d['id'] not in bench: probs.append(f"id={d['id']!r}: not in the benchmark")
-    elif not probs and not bench[d['id']].action: probs.append(f"id={d['id']!r}: the benchmark item has no action")
-    return probs
-
-def predicted_items(rows:list[Transition], root, preds, system:str|None=None) -> list[JudgeItem]:
-    "Judge items pairing benchmark `rows` (paths under `root`) with predictions: a JSONL file, or a dict id -> image"
-    bench = {r.id: r for r in rows}
-    item = lambda r, pred, sys: JudgeItem(r.id, resolve(r.src, root), pred, r.action, sys, subset_of(r))
-    if isinstance(preds, dict):
-        errs = [p for i, pred in preds.items() for p in _pred_problems(dict(id=i, pred=str(pred)), bench)]
-        if errs: raise BootwmError(f'{len(errs)} problem(s) in the predictions:\n' + '\n'.join(errs))
-        return [item(bench[i], pred, system) for i, pred in preds.items()]
-    def row(d, i):
-        if system is not None and isinstance(d, dict) and d.get('system') != system: return None
-        return _pred_problems(d, bench) or item(bench[d['id']], resolve(d['pred'], Path(preds).parent), d.get('system', Path(preds).stem))
-    return read_jsonl(preds, row, 'predictions file')
-
-def copy_items(rows:list[Transition], root, system:str='copy') -> list[JudgeItem]:
-    "The Copy baseline: every output is its source"
-    return [JudgeItem(r.id, resolve(r.src, root), resolve(r.src, root), r.action, system, subset_of(r)) for r in rows if r.action]
-
-# %% ../nbs/12_judge.ipynb #f18d2366
-def _verdict_row(d, i):
-    "A `Verdict` from a row; rows written before the subset was called `subset` name it `cls`"
-    if isinstance(d, dict) and 'cls' in d and 'subset' not in d: d = {**d, 'subset': d['cls']}; del d['cls']
-    try: return Verdict(**d)
-    except TypeError as e: return [f'not a verdict row ({e})']
-
-def read_verdicts(path) -> list[Verdict]:
-    "The verdicts in a judge JSONL, the last row per `(system, id)` winning"
-    return list({(v.system, v.id): v for v in read_jsonl(path, _verdict_row, 'verdicts file')}.values())
-
-def _check_items(items:list[JudgeItem]):
-    errs, seen = [], set()
-    for it in items:
-        if (it.system, it.id) in seen: errs.append(f'id={it.id!r} system={it.system!r}: duplicate')
-        seen.add((it.system, it.id))
-        if not isinstance(it.action, str) or not it.action.strip(): errs.append(f'id={it.id!r}: action={it.action!r}: empty')
-        errs += [f'id={it.id!r}: {w}={p}: image not found' for w, p in (('src', it.src), ('pred', it.pred))
-                 if not isinstance(p, Image.Image) and not Path(p).is_file()]
-    if errs: raise BootwmError(f'{len(errs)} problem(s) in the judge items:\n' + '\n'.join(errs))
-
-def _resume(out:Path, model:str, reask:bool=False) -> dict:
-    repair_tail(out)                                  # a run killed mid-write leaves at most one partial line
-    done = {(v.system, v.id): v for v in read_verdicts(out)} if out.exists() else {}
-    if other := {v.model for v in done.values()} - {model}:
-        raise BootwmError(f'{out} holds verdicts of {sorted(other)}, not {model!r}: use another file or overwrite=True')
-    return {k: v for k, v in done.items() if v.failure in ((None,) if reask else ANSWERED)}
-
-def _key(judge:Judge, it:JudgeItem) -> str:
-    "The cache key `judge` gives item `it`: prompt, instruction and both images' bytes"
-    return cache_key(judge.cfg, judge_prompt(it.action, judge.cfg.prompt), [image_bytes(it.src), image_bytes(it.pred)])
-
-# %% ../nbs/12_judge.ipynb #8a15fdc5
-def judge_items(judge:Judge, items:list[JudgeItem], out, overwrite:bool=False, progress:bool=True) -> list[Verdict]:
-    "Judge `items` into the JSONL `out`, `max_in_flight` at a time; a rerun skips what the judge already answered"
-    out = Path(out)
-    if overwrite: out.unlink(missing_ok=True)
-    _check_items(items)
-    done = _resume(out, judge.cfg.model, judge.cfg.reask)
-    todo = [it for it in items if (v := done.get((it.system, it.id))) is None or v.key != _key(judge, it)]
-    with ThreadPoolExecutor(judge.cfg.max_in_flight) as ex, tqdm(total=len(todo), desc=f'judge {out.name}', disable=not progress) as bar:
-        futs = [ex.submit(judge.judge, it.src, it.pred, it.action, it.id, it.system, it.subset) for it in todo]
-        try:
-            for f in as_completed(futs):
-                append_manifest(out, [(v := f.result()).to_dict()]); bar.update()
-                if judge.streak >= judge.cfg.stop_after:
-                    raise JudgeError(f'{judge.cfg.stop_after} items in a row failed to reach the judge (last: {v.error}); stopped. '
-                                     f'The verdicts so far are in {out}; a rerun resumes')
-        except BaseException: ex.shutdown(wait=False, cancel_futures=True); raise
-    latest = {(v.system, v.id): v for v in read_verdicts(out)} if out.exists() else {}
-    return [latest[(it.system, it.id)] for it in items]
-
-def aggregate(verdicts:list[Verdict], by:str|None=None) -> dict:
-    "Mean ES, ME and score = min(ES, ME) over scored items, failures counted apart; per value of field `by` if given"
-    if by is not None:
-        groups = defaultdict(list)
-        for v in verdicts: groups[getattr(v, by)].append(v)
-        return {k: aggregate(g) for k, g in groups.items()}
-    ok = [v for v in verdicts if v.ok]
-    mean = lambda k: statistics.fmean(getattr(v, k) for v in ok) if ok else None
-    return dict(n=len(verdicts), scored=len(ok), failed=len(verdicts) - len(ok), score=mean('score'), es=mean('es'), me=mean('me'),
-                failures=dict(Counter(v.failure for v in verdicts if not v.ok)))

@@ -34,7 +34,7 @@ def _oracle(rows, root, preds, world) -> list[dict]:
     return [{f'oracle_{k}': v for k, v in oracle_scores(s, r.action, p, world).items()} for r, s, p in zip(rows, src, pred)]
 
 def _judged(judge, rows, root, preds, name, out, progress) -> list[dict]:
-    from bootwm.judge import predicted_items, judge_items
+    from bootwm.judge_runs import predicted_items, judge_items
     vs = {v.id: v for v in judge_items(judge, predicted_items(rows, root, preds, name), out, progress=progress) if v.system == name}
     return [dict(judge=vs[r.id].score, judge_es=vs[r.id].es, judge_me=vs[r.id].me, judge_failed=not vs[r.id].ok,
                  **({'judge_failure': vs[r.id].failure} if vs[r.id].failure else {})) for r in rows]
@@ -188,7 +188,7 @@ def _tally(judge, out:Path) -> dict:
     return total
 
 def _judge_info(judge) -> dict|None:
-    from bootwm.judge import prompt_sha256
+    from bootwm.rubric import prompt_sha256
     if judge is None: return None
     return dict(model=judge.cfg.model, prompt_sha256=prompt_sha256(judge.cfg.prompt), prompt='file' if judge.cfg.prompt else 'bootwm',
                 base_url=judge.cfg.base_url)

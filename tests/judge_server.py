@@ -9,7 +9,7 @@ A `script` maps a text found in the prompt (say, an action) to steps used in tur
 import base64, hashlib, io, json, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from PIL import Image
-from bootwm.judge import _action_of
+from bootwm.rubric import _action_of
 
 def _constant_answer(prompt, images): return dict(editing_success=5, minimal_editing=5, reason='a constant answer')
 

@@ -1,6 +1,6 @@
 """Colab, simulated: a fresh Python environment without bootwm, a stand-in `google.colab` module, and the notebooks'
 install cell pointed at this checkout. The front page and the widgets notebook then run top to bottom."""
-import os, shutil, subprocess, sys, sysconfig, venv
+import json, os, shutil, subprocess, sys, sysconfig, venv
 from pathlib import Path
 import pytest
 
@@ -42,3 +42,14 @@ def test_notebook_installs_bootwm_and_runs_on_colab(colab, name, tmp_path):
     r = subprocess.run([str(py), '-c', RUN, str(tmp_path/name)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert f'bootwm from {target}' in r.stdout
+
+def test_every_notebook_carries_the_badge_and_the_install_cell():
+    "Each notebook opens in Colab from its own badge and installs bootwm there with the cell the test above runs"
+    cells = lambda p: [''.join(c['source']) for c in json.loads(p.read_text())['cells']]
+    install = next(s for s in cells(ROOT/'nbs/index.ipynb') if s.startswith('#| hide\n# On Colab: install bootwm'))
+    bad = []
+    for p in sorted((ROOT/'nbs').glob('*.ipynb')):
+        srcs = cells(p)
+        if not any(f'colab.research.google.com/github/bootwm/bootwm/blob/main/nbs/{p.name})' in s for s in srcs): bad.append(f'{p.name}: no Colab badge')
+        if install not in srcs: bad.append(f'{p.name}: no install cell like index.ipynb')
+    assert not bad, '\n'.join(bad)

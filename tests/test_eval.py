@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 import pytest
 from bootwm.core import read_manifest
-from bootwm.judge import read_verdicts, _action_of
+from bootwm.judge_runs import read_verdicts
+from bootwm.rubric import _action_of
 from judge_server import LocalJudgeServer
 from bootwm.toyworld import write_dataset
 

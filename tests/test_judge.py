@@ -6,7 +6,8 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pytest
 from bootwm.core import BootwmError, Transition, read_manifest
-from bootwm.judge import Judge, JudgeConfig, JudgeError, JudgeItem, aggregate, copy_items, judge_items, predicted_items, read_verdicts
+from bootwm.judge import Judge, JudgeConfig, JudgeError
+from bootwm.judge_runs import JudgeItem, aggregate, copy_items, judge_items, predicted_items, read_verdicts
 from judge_server import LocalJudgeServer
 from bootwm.toyworld import random_scene, render
 
@@ -204,7 +205,7 @@ def test_dead_endpoint_mid_run_stops_after_a_streak(tmp_path, imgs):
     assert all(v.failure == 'connection' for v in read_verdicts(tmp_path/'v.jsonl'))   # what was written: asked again on a rerun
 
 def test_paper_answer_format_through_a_prompt_file(tmp_path, imgs):
-    from bootwm.judge import read_prompt, prompt_sha256
+    from bootwm.rubric import read_prompt, prompt_sha256
     (tmp_path/'p.txt').write_text('Rate the edit; reply only {"score": [ES, ME], "reasoning": "..."}\nEditing instruction: {instruction}\n')
     tpl = read_prompt(tmp_path/'p.txt')
     reply = lambda p, i: "{'score': [6, 8], 'reasoning': 'close'}" if p.endswith('Editing instruction: turn it') else 'no'
