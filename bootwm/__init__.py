@@ -19,6 +19,7 @@ Modules:
 - `bootwm.probes`: Zero-shot probes (paper §2): how often a model gives a real trajectory a higher likelihood than a negative one -- random action, random target, copied source, swapped source/target -- scored as forward (FDP) and as inverse (IDP) prediction.
 - `bootwm.report`: `bootwm eval`: every system's predictions on one benchmark, graded by the judge, the image metrics and (on the toy world) the oracle, in one per-subset table in the paper's shape, with plots and a gallery, as markdown and HTML.
 - `bootwm.search`: Verification at inference (paper Eq. 3): sample K candidate next images from the FDM as one batch, score each with the IDM's likelihood of the given action as one batch, keep the best.
+- `bootwm.shard`: Past one GPU: annotation, key-frames and system runs split across the processes of `accelerate launch`, each process writing a shard of its own, merged into the one output file in input order, exactly once.
 - `bootwm.tokenizers`: The image tokenizer interface (pixels <-> codes, plus the pre-quantisation features Eq. 2 needs) and the exact grid tokenizer of the toy world.
 - `bootwm.toyworld`: A built-in world with exact ground truth: seeded scenes of unique objects, language actions with paraphrases and a parser back to the canonical action, a renderer, "videos", and the oracle.
 - `bootwm.train`: Datasets of IDM and FDM examples, a collator with label masks and weights, the weighted loss of Eq. 2, and the training glue: hooks on transformers' `Trainer`, no loop of our own.
