@@ -13,6 +13,7 @@ import torch
 from tqdm.auto import tqdm
 from .core import BootwmError, Transition, read_manifest, append_manifest, resolve, repair_tail
 from .generate import generate
+from .shard import sharded, run_sharded
 from .train import encode_paths
 
 # %% auto #0
@@ -41,8 +42,12 @@ def annotate(idm, rows:list[Transition], root, out, batch_size:int=64, annotator
              overwrite:bool=False, progress:bool=True, **kw) -> list[Transition]:
     "Annotate unlabelled pairs into the manifest `out`, batch by batch; a rerun resumes where it stopped"
     out = Path(out)
-    if out.exists() and overwrite: out.unlink()
+    if overwrite: out.unlink(missing_ok=True)
     repair_tail(out)                         # a run killed mid-write leaves at most one partial line
+    if sharded(out):                         # under `accelerate launch`, or resuming one: see bootwm.shard
+        run_sharded(rows, out, lambda b: annotate_batch(idm, b, root, annotator=annotator, cls_fn=cls_fn, **kw), chunk=batch_size,
+                    desc=f'annotate {out.name}', progress=progress, overwrite=overwrite)
+        return read_manifest(out)
     done = {r.id for r in read_manifest(out)} if out.exists() else set()
     todo = [r for r in rows if r.id not in done]
     for i in tqdm(range(0, len(todo), batch_size), desc=f'annotate {out.name}', disable=not progress):
