@@ -172,7 +172,7 @@ def run_sharded(units:list, outs, work:Callable, key:Callable=lambda u: u.id, ch
     for o in outs if overwrite else []:
         for p in shard_files(o.path) + _matches(o.path, '.status'): p.unlink(missing_ok=True)
     for p in mine: repair_tail(p)
-    status.unlink(missing_ok=True)
+    status.unlink(missing_ok=True); status.parent.mkdir(parents=True, exist_ok=True)
     keys = [key(u) for u in units]
     if len(set(keys)) < len(keys): raise BootwmError(f'{outs[0].path}: the input holds duplicate ids, e.g. {sorted({k for k in keys if keys.count(k) > 1})[:3]}')
     done = done_units(outs)                          # read before anyone writes: every process sees the same
