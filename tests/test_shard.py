@@ -38,10 +38,14 @@ def ref(toy):
     bootwm(1, 'annotate', toy/'idm', toy/'w'/'unlabelled.jsonl', toy/'ref.jsonl', '--batch-size', 2, '--quiet')
     return (toy/'ref.jsonl').read_bytes()
 
-def test_annotate_two_processes(toy, ref, tmp_path):
-    r = bootwm(2, 'annotate', toy/'idm', toy/'w'/'unlabelled.jsonl', tmp_path/'ann.jsonl', '--batch-size', 2, '--quiet')
+@pytest.mark.parametrize('temperature', [0, 1])
+def test_annotate_two_processes(toy, ref, tmp_path, temperature):
+    "Greedy, and sampled (each batch's generator seeded by its first id)"
+    args = (toy/'idm', toy/'w'/'unlabelled.jsonl', tmp_path/'ann.jsonl', '--batch-size', 2, '--quiet', '--temperature', temperature)
+    if temperature: bootwm(1, 'annotate', *args[:2], tmp_path/'one.jsonl', *args[3:]); ref = (tmp_path/'one.jsonl').read_bytes()
+    r = bootwm(2, 'annotate', *args)
     assert (tmp_path/'ann.jsonl').read_bytes() == ref and len(ref.splitlines()) == 12
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['ann.jsonl']                  # merged once, shards gone
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != 'one.jsonl') == ['ann.jsonl']   # merged once, shards gone
     assert r.stdout.count('12 annotated pairs') == 1                                      # one process reports
 
 @pytest.mark.parametrize('rerun', [1, 2])
