@@ -43,8 +43,9 @@ def test_annotate_two_processes(toy, ref, tmp_path, temperature):
     "Greedy, and sampled (each batch's generator seeded by its first id)"
     args = (toy/'idm', toy/'w'/'unlabelled.jsonl', tmp_path/'ann.jsonl', '--batch-size', 2, '--quiet', '--temperature', temperature)
     if temperature: bootwm(1, 'annotate', *args[:2], tmp_path/'one.jsonl', *args[3:]); ref = (tmp_path/'one.jsonl').read_bytes()
-    r = bootwm(2, 'annotate', *args)
+    r = bootwm(2, 'annotate', *[a for a in args if a != '--quiet'])
     assert (tmp_path/'ann.jsonl').read_bytes() == ref and len(ref.splitlines()) == 12
+    assert '12/12' in r.stderr                                 # one bar, on rank 0, counting both processes' pairs
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != 'one.jsonl') == ['ann.jsonl']   # merged once, shards gone
     assert r.stdout.count('12 annotated pairs') == 1                                      # one process reports
 
