@@ -162,6 +162,15 @@ def _wait(out:Path, world:int, bar, timeout:float):
                               f'kept in the {out.name}.shard-* files: run the command again, with any number of processes, to resume')
         time.sleep(0.2)
 
+def _merged(out:Path, status:Path, world:int, timeout:float):
+    "A process other than the main one: wait until the main one has merged (it deletes every status file then)"
+    seen, since = None, time.monotonic()
+    while status.exists():
+        if (now := json.dumps(_statuses(out, world), sort_keys=True)) != seen: seen, since = now, time.monotonic()
+        elif time.monotonic() - since > timeout:
+            raise BootwmError(f'{out}: the main process has not merged the shards for {timeout:.0f} s (died?); run the command again to resume')
+        time.sleep(0.2)
+
 # %% ../nbs/06c_shard.ipynb #dd0b4da3
 def run_sharded(units:list, outs, work:Callable, key:Callable=lambda u: u.id, chunk:int=1, desc:str='', progress:bool=True,
                 overwrite:bool=False, timeout:float|None=None, state:tuple[int, int]|None=None) -> bool:
@@ -190,5 +199,5 @@ def run_sharded(units:list, outs, work:Callable, key:Callable=lambda u: u.id, ch
             if rank == 0: bar.update(sum(s['done'] for s in _statuses(outs[0].path, world).values()) - bar.n)
         _status(status, **info, done=info['todo'], finished=True)
         if rank == 0: _wait(outs[0].path, world, bar, timeout); merge(outs, keys)
-    barrier()
+        elif _launched(): _merged(outs[0].path, status, world, timeout)
     return rank == 0
