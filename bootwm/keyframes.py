@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 from .core import BootwmError, Transition, append_manifest, read_manifest, repair_tail
-from .shard import Output, run_sharded, sharded
+from .shard import Output, process, run_sharded, sharded
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'IMAGE_EXTS', 'CODECS', 'frame_files', 'read_frames', 'toy_video', 'motion_scores', 'select_keyframes',
@@ -179,7 +179,7 @@ def extract_keyframes(videos_or_root, out, k:int=6, min_gap:int=20, workers:int=
         for a, (rows, err) in tqdm(zip(todo, ex.map(_job, todo)), total=len(todo), desc=f'keyframes {out.name}', disable=not progress):
             if rows: append_manifest(out, rows)
             else: append_manifest(rejects, [dict(video=str(a[0]), reason=err)])
-    if rejects.exists(): warnings.warn(f'{len(rejects.read_text().splitlines())} video(s) rejected, see {rejects}')
+    if rejects.exists() and process()[0] == 0: warnings.warn(f'{len(rejects.read_text().splitlines())} video(s) rejected, see {rejects}')
     return read_manifest(out) if out.exists() else []
 
 def _split(todo, results) -> tuple[list, list]:
