@@ -21,6 +21,7 @@ Modules:
 - `bootwm.report`: `bootwm eval`: every system's predictions on one benchmark, graded by the judge, the image metrics and (on the toy world) the oracle, in one per-subset table in the paper's shape, with plots and a gallery, as markdown and HTML.
 - `bootwm.rubric`: What the LLM judge is asked and how its reply is read: the prompt (the kit's own, or the paper's from a file, with one `{instruction}` slot) and a strict parser that turns a reply into editing success (ES), minimal editing (ME) and `min(ES, ME)`, or says why it cannot.
 - `bootwm.search`: Verification at inference (paper Eq. 3): sample K candidate next images from the FDM as one batch, score each with the IDM's likelihood of the given action as one batch, keep the best.
+- `bootwm.shard`: Past one GPU: annotation, key-frames and system runs split across the processes of `accelerate launch`, each process writing a shard of its own, merged into the one output file in input order, exactly once.
 - `bootwm.tokenizers`: The image tokenizer interface (pixels <-> codes, plus the pre-quantisation features Eq. 2 needs) and the exact grid tokenizer of the toy world.
 - `bootwm.toyworld`: A built-in world with exact ground truth: seeded scenes of unique objects, language actions with paraphrases and a parser back to the canonical action, a renderer, "videos", and the oracle.
 - `bootwm.train`: Datasets of IDM and FDM examples, a collator with label masks and weights, the weighted loss of Eq. 2, and the training glue: hooks on transformers' `Trainer`, no loop of our own.

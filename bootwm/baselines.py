@@ -17,6 +17,7 @@ import torch
 from PIL import Image, ImageOps
 from .core import BootwmError, Transition, resolve, repair_tail, append_manifest, read_jsonl
 from .tokenizers import load_image
+from .shard import main_first, run_sharded, shard_files, sharded
 
 # %% auto #0
 __all__ = ['PREDS', 'CONFIG', 'SYSTEMS', 'SAMPLING', 'Pred', 'image_name', 'preds_file', 'read_preds', 'pred_paths',
@@ -172,17 +173,21 @@ def run_system(system:str|Callable, rows:list[Transition], root, out, name:str|N
     kind = 'custom' if callable(system) else system
     name = name or (getattr(system, '__name__', 'custom') if callable(system) else system)
     _check_rows(rows); settings = _resolved(system, settings)
-    out = _open_out(out, _config(name, kind, settings), overwrite); (out/PREDS).touch()
-    if not (todo := _todo(rows, root, out)): return out/PREDS
+    with main_first():                        # under `accelerate launch` one process prepares the folder, then the others
+        out = _open_out(out, _config(name, kind, settings), overwrite); (out/PREDS).touch()
+        todo = _todo(rows, root, out)
+    if not todo and not shard_files(out/PREDS): return out/PREDS
     predict = system if callable(system) else SYSTEMS[system](**settings)
+    def batch(b):
+        ims = predict([load_image(resolve(r.src, root)) for r in b], [r.action for r in b], [r.id for r in b])
+        if len(ims) != len(b): raise BootwmError(f'system {name!r} returned {len(ims)} images for {len(b)} items')
+        for r, im in zip(b, ims): _save_png(im, out/image_name(r.id))
+        return [Pred(r.id, name, image_name(r.id), dict(item=item_key(r, root))).to_dict() for r in b]
+    if sharded(out/PREDS):                    # several processes, or resuming them: see bootwm.shard
+        run_sharded(rows, out/PREDS, batch, chunk=batch_size, desc=name, progress=progress, overwrite=overwrite); return out/PREDS
     with tqdm(total=len(todo), desc=name, disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
-            b = todo[i:i+batch_size]
-            ims = predict([load_image(resolve(r.src, root)) for r in b], [r.action for r in b], [r.id for r in b])
-            if len(ims) != len(b): raise BootwmError(f'system {name!r} returned {len(ims)} images for {len(b)} items')
-            for r, im in zip(b, ims): _save_png(im, out/image_name(r.id))
-            append_manifest(out/PREDS, [Pred(r.id, name, image_name(r.id), dict(item=item_key(r, root))).to_dict() for r in b])
-            bar.update(len(b))
+            append_manifest(out/PREDS, batch(todo[i:i+batch_size])); bar.update(len(todo[i:i+batch_size]))
     return out/PREDS
 
 # %% ../nbs/14_baselines.ipynb #8b416439

@@ -13,6 +13,7 @@ import torch
 from tqdm.auto import tqdm
 from .core import BootwmError, Transition, read_manifest, append_manifest, resolve, repair_tail
 from .generate import generate
+from .shard import sharded, run_sharded
 from .train import encode_paths
 
 # %% auto #0
@@ -37,16 +38,26 @@ def annotate_batch(idm, rows:list[Transition], root, max_new:int=24, annotator:s
             for r, t, s in zip(rows, texts, scores)]
 
 # %% ../nbs/06_bootstrap.ipynb #90cd3103
+def _seeded(kw:dict, rows, device) -> dict:
+    "Sampling (temperature > 0) with no generator given: one seeded by the batch's first id, the same in every run and process"
+    if not kw.get('temperature') or kw.get('generator') is not None: return kw
+    import hashlib
+    return {**kw, 'generator': torch.Generator(device).manual_seed(int.from_bytes(hashlib.sha256(rows[0].id.encode()).digest()[:7], 'little'))}
+
 def annotate(idm, rows:list[Transition], root, out, batch_size:int=64, annotator:str='idm', cls_fn=first_word,
              overwrite:bool=False, progress:bool=True, **kw) -> list[Transition]:
     "Annotate unlabelled pairs into the manifest `out`, batch by batch; a rerun resumes where it stopped"
     out = Path(out)
-    if out.exists() and overwrite: out.unlink()
+    if overwrite: out.unlink(missing_ok=True)
     repair_tail(out)                         # a run killed mid-write leaves at most one partial line
+    lab = lambda b: annotate_batch(idm, b, root, annotator=annotator, cls_fn=cls_fn, **_seeded(kw, b, idm.device))
+    if sharded(out):                         # under `accelerate launch`, or resuming one: see bootwm.shard
+        run_sharded(rows, out, lab, chunk=batch_size, desc=f'annotate {out.name}', progress=progress, overwrite=overwrite)
+        return read_manifest(out)
     done = {r.id for r in read_manifest(out)} if out.exists() else set()
     todo = [r for r in rows if r.id not in done]
     for i in tqdm(range(0, len(todo), batch_size), desc=f'annotate {out.name}', disable=not progress):
-        append_manifest(out, annotate_batch(idm, todo[i:i+batch_size], root, annotator=annotator, cls_fn=cls_fn, **kw))
+        append_manifest(out, lab(todo[i:i+batch_size]))
     return read_manifest(out)
 
 # %% ../nbs/06_bootstrap.ipynb #dd27b840

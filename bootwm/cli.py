@@ -68,7 +68,7 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
     from bootwm.bootstrap import annotate
     rows = annotate(load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent, out, batch_size,
                     annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p)
-    print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
+    if _rank() == 0: print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
 
 @call_parse
 def bootwm_filter(manifest:str,            # annotated JSONL manifest (rows with score and cls)
@@ -128,7 +128,7 @@ def bootwm_keyframes(videos:str,          # a video file, a folder of videos (cl
     from bootwm.keyframes import extract_keyframes, find_videos
     if not find_videos(videos): raise BootwmError(f'{videos}: no video files or frame folders in it')
     rows = extract_keyframes(videos, out, k=k, min_gap=min_gap, workers=workers, csv=csv, progress=not quiet, overwrite=overwrite)
-    print(f'{out}: {len(rows)} pairs')
+    if _rank() == 0: print(f'{out}: {len(rows)} pairs')
 
 # %% ../nbs/11_cli.ipynb #0c795995
 def _rank() -> int: return int(__import__('os').environ.get('RANK', 0))
@@ -258,9 +258,10 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     from bootwm.report import run_eval, run_idm_eval
     if task not in ('fdm', 'idm'): raise BootwmError(f"--task {task!r}: expected 'fdm' or 'idm'")
     if task == 'idm' and not idm: raise BootwmError('--task idm: name the IDM to grade with --idm')
+    if task == 'idm' and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: raise BootwmError('--task idm runs in one process: launch it without accelerate')
     check_new(Path(out)/'report.md', overwrite)          # refuse before running anything
     judge = _judge(judge_model, judge_base_url, judge_prompt, judge_timeout, judge_max_in_flight, judge_retries, judge_cache,
-                   judge_reask) if task == 'fdm' else None
+                   judge_reask) if task == 'fdm' and _rank() == 0 else None     # one judge client, in the main process
     rejects = rejects or (str(Path(out)/'rejects.jsonl') if on_error == 'skip' else None)
     rows, root = _bench(bench, on_error, rejects); rows = rows[:limit] if limit else rows
     if judge: _check_judge(judge, next((r for r in rows if r.action), None), root, quiet)
@@ -275,6 +276,7 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
             s = _sampling(fdm, sampling, temperature=temperature, top_k=top_k, top_p=top_p, text_scale=text_scale, image_scale=image_scale, null=null)
             n = name or 'world_model'
             systems[n] = run_system('world_model', rows, root, sysdir/n, name=n, fdm=fdm, idm=idm, k=k, quant=quant, progress=not quiet, **s)
+        if _rank() != 0: return               # under `accelerate launch` the systems ran in every process; the main one grades
         table = run_eval(rows, root, systems, out, judge, clip, dino, reference, overwrite, progress=not quiet, notes=notes)
     for sys_name, r in table['overall'].items():
         print(f'{sys_name:24s} ' + '  '.join(f'{m}={v:.3f}' for m, v in r.items() if isinstance(v, float)))

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 from .core import BootwmError, Transition, append_manifest, read_manifest, repair_tail
+from .shard import Output, process, run_sharded, sharded
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'IMAGE_EXTS', 'CODECS', 'frame_files', 'read_frames', 'toy_video', 'motion_scores', 'select_keyframes',
@@ -170,11 +171,24 @@ def extract_keyframes(videos_or_root, out, k:int=6, min_gap:int=20, workers:int=
     todo = [(v, out.parent, k, min_gap, c, f'{frames.name}/{v.stem}-{hashlib.sha1(str(v).encode()).hexdigest()[:8]}')
             for v, c in zip(vids, cls) if str(v) not in done]
     with ProcessPoolExecutor(workers, initializer=_one_thread) if workers > 1 else _Inline() as ex:
+        if sharded(out, rejects):            # under `accelerate launch`, or resuming one: see bootwm.shard
+            run_sharded(todo, [Output(out, lambda d: d['meta']['video'], lambda d: d['meta']['tgt_frame'] == d['meta']['frames'][-1],
+                                      lambda d: d['id']), Output(rejects, lambda d: d['video'])], lambda c: _split(c, ex.map(_job, c)),
+                        key=lambda a: str(a[0]), chunk=max(1, workers), desc=f'keyframes {out.name}', progress=progress, overwrite=overwrite)
+            todo = []
         for a, (rows, err) in tqdm(zip(todo, ex.map(_job, todo)), total=len(todo), desc=f'keyframes {out.name}', disable=not progress):
             if rows: append_manifest(out, rows)
             else: append_manifest(rejects, [dict(video=str(a[0]), reason=err)])
-    if rejects.exists(): warnings.warn(f'{len(rejects.read_text().splitlines())} video(s) rejected, see {rejects}')
+    if rejects.exists() and process()[0] == 0: warnings.warn(f'{len(rejects.read_text().splitlines())} video(s) rejected, see {rejects}')
     return read_manifest(out) if out.exists() else []
+
+def _split(todo, results) -> tuple[list, list]:
+    "A chunk's results as (its pairs, its rejected videos)"
+    pairs, rejected = [], []
+    for a, (rows, err) in zip(todo, results):
+        if rows: pairs += rows
+        else: rejected.append(dict(video=str(a[0]), reason=err))
+    return pairs, rejected
 
 class _Inline:
     "An in-process stand-in for an executor (workers=1)"

@@ -11,7 +11,7 @@ CONFIGS = ROOT/'configs'/'accelerate'
 def test_shipped_accelerate_configs_parse():
     from accelerate.commands.config.config_args import load_config_from_file
     kinds = {p.stem: load_config_from_file(str(p)).distributed_type for p in sorted(CONFIGS.glob('*.yaml'))}
-    assert {k: str(v).split('.')[-1] for k, v in kinds.items()} == dict(ddp='MULTI_GPU', fsdp='FSDP', deepspeed_zero2='DEEPSPEED')
+    assert {k: str(v).split('.')[-1] for k, v in kinds.items()} == dict(ddp='MULTI_GPU', fsdp='FSDP', deepspeed_zero2='DEEPSPEED', multinode='MULTI_GPU')
 
 def test_two_process_ddp_gives_identical_adapters(tmp_path):
     write_dataset(tmp_path/'w', n_labelled=32, n_videos=2, video_len=2, n_test=4)
