@@ -67,7 +67,7 @@ def main(argv=None):
     from bootwm.families import load_vlm
     from bootwm.train import TrainConfig, train
     from bootwm.generate import generate
-    from bootwm.search import score_actions
+    from bootwm.actions import score_actions
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     res = dict(device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu', tiny=a.tiny, torch=torch.__version__)
     t0 = time.time(); path, n_codes = build_checkpoint(work, a.tiny); res['build_s'] = time.time() - t0

@@ -98,7 +98,7 @@ def estimate_mb(vlm, prompt, k, new, share):
 
 def peaks(vlm, prompt, gd, k, new) -> dict:
     "Peak bytes above the loaded model while sampling K candidates in each layout (profiler), beside the planner's estimate"
-    from bootwm.memory import peak_bytes
+    from bootwm.measure import peak_bytes
     res = {}
     for share in (True, False):
         _, peak = peak_bytes(lambda: sample(vlm, prompt, gd, k, new, share))

@@ -18,7 +18,8 @@ from dataclasses import replace
 import torch
 from transformers import ChameleonConfig, GemmaConfig
 from bootwm.core import BootwmError
-from bootwm.memory import GiB, MemoryPlan, estimate_train, estimate_sampling, estimate_scoring, fit, measure_train_step, compare
+from bootwm.memory import GiB, MemoryPlan, estimate_train, estimate_sampling, estimate_scoring, fit
+from bootwm.measure import measure_train_step, compare
 
 N = 1024                     # image tokens (512 px -> 32 x 32 codes)
 ACTION = 12                  # tokens of a short action
@@ -33,7 +34,7 @@ MODELS = {   # model -> (config, guidance streams of its sampler)
 
 def jobs(cfg, streams):
     base = MemoryPlan.from_config(cfg, quant='nf4', dtype='bf16', lora_r=16, attn='sdpa')
-    # bootwm computes logits for the labelled tail only (`bootwm.train.label_tail`): the target image (N + 2) when
+    # bootwm computes logits for the labelled tail only (`bootwm.importance.label_tail`): the target image (N + 2) when
     # training the FDM, the action (ACTION + 2) when the verifier scores
     return [('FDM QLoRA train step', 'train', replace(base, seq_len=2100, batch=1, checkpointing=True, logit_tokens=N + 2),
              'seq 2100, batch 1, checkpointing'),

@@ -8,7 +8,7 @@ Docs: https://bootwm.github.io/bootwm/evaluate.html.md"""
 # %% ../nbs/08_evaluate.ipynb #9ab9dc89
 from __future__ import annotations
 import numpy as np, torch
-from .core import Transition, resolve
+from .core import Transition
 from .toyworld import WorldConfig, oracle_next, parse, ActionParseError, InvalidAction
 
 # %% auto #0
@@ -52,26 +52,24 @@ def idm_metrics(preds:list[str], golds:list[str]) -> dict:
                 rougeL=float(np.mean([sc.score(g, p)['rougeL'].fmeasure for p, g in zip(preds, golds)])))
 
 # %% ../nbs/08_evaluate.ipynb #43ecedf5
-def _codes_of(vlm, rows, root, which):
-    from bootwm.train import encode_paths
-    paths = [str(resolve(getattr(r, which), root)) for r in rows]
-    enc = encode_paths(vlm.image_tokenizer, paths)
-    return torch.stack([enc[p][0] for p in paths])
-
-def evaluate_idm(idm, rows:list[Transition], root, batch_size:int=128) -> dict:
-    "IDM metrics of greedy actions on labelled test transitions"
-    from bootwm.bootstrap import annotate_batch
-    preds = [r.action for i in range(0, len(rows), batch_size) for r in annotate_batch(idm, rows[i:i+batch_size], root)]
+def evaluate_idm(idm, rows:list[Transition], root, batch_size:int=128, cache=None) -> dict:
+    "IDM metrics of greedy actions on labelled test transitions (images read through `cache` if given)"
+    from bootwm.cache import row_codes
+    from bootwm.actions import decode_actions
+    srcs, tgts = row_codes(idm.image_tokenizer, rows, root, cache=cache)
+    preds = [t for i in range(0, len(rows), batch_size) for t in decode_actions(idm, srcs[i:i+batch_size], tgts[i:i+batch_size])]
     return idm_metrics(preds, [r.action for r in rows])
 
 # %% ../nbs/08_evaluate.ipynb #1bf54dc6
 METRICS = ('es', 'me', 'score', 'exact')
 
 def evaluate_fdm(fdm, rows:list[Transition], root, cfg:WorldConfig=WorldConfig(), k:int=1, idm=None,
-                 temperature:float=1.0, batch_size:int=64, generator=None) -> dict:
+                 temperature:float=1.0, batch_size:int=64, generator=None, cache=None) -> dict:
     "Oracle metrics of one sample per item and, with an `idm`, best-of-K under IDM, random and oracle picks"
-    from bootwm.search import sample_images, score_actions
-    srcs, acts, n = _codes_of(fdm, rows, root, 'src'), [r.action for r in rows], len(rows)
+    from bootwm.cache import row_codes
+    from bootwm.search import sample_images
+    from bootwm.actions import score_actions
+    (srcs,), acts, n = row_codes(fdm.image_tokenizer, rows, root, ('src',), cache), [r.action for r in rows], len(rows)
     cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, temperature, generator=generator)
                        for i in range(0, n, batch_size)])                                # [N, k, n_tokens]
     orc = [[oracle_scores(s, a, c, cfg) for c in cs] for s, a, cs in zip(srcs, acts, cands)]

@@ -8,7 +8,7 @@ Docs: https://bootwm.github.io/bootwm/memory.html.md"""
 
 # %% ../nbs/03b_memory.ipynb #b9d6ef43
 from __future__ import annotations
-import itertools, math, warnings
+import math, warnings
 from dataclasses import dataclass, replace
 import torch
 from fastcore.basics import patch
@@ -20,8 +20,7 @@ __all__ = ['GiB', 'BYTES', 'QUANTS', 'ATTNS', 'OPTIMIZERS', 'CUDA_CONTEXT', 'ALL
            'linear_shapes', 'param_counts', 'lora_params', 'meta_param_counts', 'quantised_bytes', 'weight_bytes',
            'layer_bytes_per_token', 'int8_inputs_per_token', 'scores_bytes', 'activation_bytes', 'Estimate',
            'fmt_bytes', 'trainable_bytes', 'estimate_train', 'kv_bytes', 'estimate_sampling', 'estimate_scoring',
-           'candidates', 'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big', 'held_bytes',
-           'saved_bytes', 'peak_bytes', 'measure_train_step', 'compare', 'compare_table']
+           'candidates', 'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big']
 
 # %% ../nbs/03b_memory.ipynb #ccec9e0e
 GiB = 2**30
@@ -353,89 +352,3 @@ def warn_if_too_big(est:Estimate, budget_gb:float|None=None, error:bool=False) -
     if error: raise BootwmError(msg)
     warnings.warn(msg, MemoryBudgetWarning, stacklevel=2)
     return False
-
-# %% ../nbs/03b_memory.ipynb #898f4334
-def _storages(ts) -> dict:
-    return {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in ts if torch.is_tensor(t) and t.device.type != 'meta'}
-
-def _quant_state_tensors(model):
-    for w in (getattr(m, 'weight', None) for m in model.modules()):
-        qs = getattr(w, 'quant_state', None)
-        for s in (qs, getattr(qs, 'state2', None)):
-            if s is not None: yield from (v for v in vars(s).values() if torch.is_tensor(v))
-        if getattr(w, 'SCB', None) is not None: yield w.SCB
-
-def held_bytes(model) -> int:
-    "Bytes of the distinct storages behind `model`'s parameters, buffers and quantisation state"
-    return sum(_storages([*model.parameters(), *model.buffers(), *_quant_state_tensors(model)]).values())
-
-def saved_bytes(fn, exclude=()):
-    "Run `fn()`; return its result and the bytes of distinct storages autograd saved meanwhile (those of `exclude` apart)"
-    skip, seen = set(_storages(exclude)), {}
-    def pack(t):
-        s = t.untyped_storage()
-        if s.data_ptr() not in skip: seen[s.data_ptr()] = s.nbytes()
-        return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): out = fn()
-    return out, sum(seen.values())
-
-def _walk(events):
-    for e in events: yield e; yield from _walk(e.children)
-
-def peak_bytes(fn, device:str='cpu'):
-    "Run `fn()`; return its result and the peak bytes allocated above the start"
-    if device == 'cuda':
-        torch.cuda.synchronize(); start = torch.cuda.memory_allocated(); torch.cuda.reset_peak_memory_stats()
-        out = fn(); torch.cuda.synchronize()
-        return out, torch.cuda.max_memory_allocated() - start
-    from torch.profiler import profile, ProfilerActivity
-    from torch._C._profiler import _EventType
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: out = fn()
-    ev = sorted((e for e in _walk(prof.profiler.kineto_results.experimental_event_tree())
-                 if e.tag == _EventType.Allocation and e.extra_fields.device.type == 'cpu'), key=lambda e: e.start_time_ns)
-    return out, max([0, *itertools.accumulate(e.extra_fields.alloc_size for e in ev)])
-
-# %% ../nbs/03b_memory.ipynb #a3211706
-def _loss(model, batch, logits_fn, autocast):
-    "`weighted_ce` of a forward run the way `Trainer` (accelerate) runs it: autocast, then logits upcast to fp32"
-    from bootwm.train import weighted_ce
-    with torch.autocast(next(model.parameters()).device.type, dtype=autocast, enabled=autocast is not None):
-        logits = logits_fn(batch['input_ids'], batch['attention_mask'])
-    logits, keep = logits.float(), logits.shape[1]         # drops the compute-dtype logits, as `convert_outputs_to_fp32` does
-    w = batch.get('weights')                               # a `logits_fn` may return the labelled tail only (`label_tail`)
-    return weighted_ce(logits, batch['labels'][:, -keep:], None if w is None else w[:, -keep:])
-
-def measure_train_step(model, batch:dict, logits_fn=None, autocast=None, lr:float=1e-3) -> dict:
-    "Measured bytes of one training step of `model` (in train mode) on `batch`: weights, optimizer, saved, peak"
-    logits_fn = logits_fn or (lambda ids, mask: model(input_ids=ids, attention_mask=mask).logits)
-    opt = torch.optim.AdamW([w for w in model.parameters() if w.requires_grad], lr=lr)
-    weights, dev, params = held_bytes(model), next(model.parameters()).device.type, list(model.parameters())
-    def step():
-        loss, saved = saved_bytes(lambda: _loss(model, batch, logits_fn, autocast), exclude=params)
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-        return saved
-    step()                                                              # creates the optimizer states
-    opt_bytes = sum(_storages([v for s in opt.state.values() for v in s.values()]).values())
-    saved, peak = peak_bytes(step, dev)
-    return dict(weights=weights, optimizer=opt_bytes, saved=saved, peak=weights + opt_bytes + peak)
-
-# %% ../nbs/03b_memory.ipynb #3e3e1b3a
-def _hooked_bytes(p:MemoryPlan) -> int:
-    "Estimated bytes autograd saves in one forward, as saved-tensor hooks see them (int8's `ctx` inputs apart)"
-    a, n, L = activation_bytes(p), p.batch*p.seq_len, p.num_hidden_layers
-    ctx = 0 if p.checkpointing else n*((L - 1)*int8_inputs_per_token(p) + int8_inputs_per_token(p, first=True))
-    return a['body'] + a['head'] - ctx
-
-def compare(est:Estimate, measured:dict) -> dict:
-    "`part -> (estimated, measured, measured / estimated)` for the parts `measured` has (weights, optimizer, saved, peak)"
-    e = est.parts
-    estimated = dict(weights=sum(v for k, v in e.items() if k.startswith(('weights', 'LoRA'))), optimizer=e.get('optimizer states', 0),
-                     saved=_hooked_bytes(est.plan) if est.task == 'train' else 0, peak=est.total)
-    return {k: (estimated[k], m, m/estimated[k]) for k, m in measured.items() if k in estimated}
-
-def compare_table(rows:dict) -> str:
-    "A markdown table of `compare` results, one row per setting and part"
-    out = ['| setting | part | estimated (MB) | measured (MB) | measured / estimated |', '|---|---|---|---|---|']
-    for name, cmp in rows.items():
-        out += [f'| {name} | {k} | {e/1e6:.2f} | {m/1e6:.2f} | {r:.3f} |' for k, (e, m, r) in cmp.items()]
-    return '\n'.join(out)

@@ -7,12 +7,12 @@ import pytest, torch
 from transformers import ChameleonConfig, GemmaConfig, LlamaConfig
 from bootwm.core import BootwmError
 from bootwm.memory import (GiB, MemoryPlan, MemoryBudgetWarning, param_counts, meta_param_counts, estimate_train,
-                           estimate_sampling, estimate_scoring, fit, candidates, warn_if_too_big, held_bytes, peak_bytes,
-                           measure_train_step, compare, activation_bytes)
+                           estimate_sampling, estimate_scoring, fit, candidates, warn_if_too_big, activation_bytes)
+from bootwm.measure import held_bytes, peak_bytes, measure_train_step, compare
 from bootwm.generate import generate
-from bootwm.search import score_actions
+from bootwm.actions import score_actions
 from bootwm.toyworld import WorldConfig
-from bootwm.train import collate, label_tail
+from bootwm.importance import collate, label_tail
 from bootwm.vlm import UnifiedVLM, tiny_vlm, get_quantization_config
 
 EXACT, PEAK = 0.02, 0.12      # tolerances: parts we count exactly; peaks (allocator timing, conservative gradients)
