@@ -8,12 +8,12 @@ Docs: https://bootwm.github.io/bootwm/evaluate.html.md"""
 # %% ../nbs/08_evaluate.ipynb #9ab9dc89
 from __future__ import annotations
 import numpy as np, torch
-from .core import Transition
+from .core import BootwmError, Transition
 from .toyworld import WorldConfig, oracle_next, parse, ActionParseError, InvalidAction
 
 # %% auto #0
-__all__ = ['METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'idm_metrics', 'evaluate_idm',
-           'evaluate_fdm']
+__all__ = ['METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'text_metrics', 'idm_metrics',
+           'evaluate_idm', 'evaluate_fdm']
 
 # %% ../nbs/08_evaluate.ipynb #92f575c1
 def oracle_scores(src_codes, action:str, pred_codes, cfg:WorldConfig=WorldConfig()) -> dict:
@@ -41,15 +41,21 @@ def same_action(pred:str, gold:str) -> bool:
     try: return parse(pred) == parse(gold)
     except ActionParseError: return False
 
-def idm_metrics(preds:list[str], golds:list[str]) -> dict:
-    "Canonical-action accuracy, BLEU and ROUGE-L of predicted actions"
+def text_metrics(preds:list[str], golds:list[str], bertscore=None) -> dict:
+    "BLEU, ROUGE-1, ROUGE-L and, given a `BERTScorer` (`bootwm.metrics.load_bertscore`), BERTScore F1 of predicted actions"
     import sacrebleu
     from rouge_score import rouge_scorer
+    if not preds or len(preds) != len(golds): raise BootwmError(f'text_metrics: {len(preds)} predictions for {len(golds)} gold actions')
     preds = [p or '' for p in preds]
-    sc = rouge_scorer.RougeScorer(['rougeL'])
-    return dict(accuracy=float(np.mean([same_action(p, g) for p, g in zip(preds, golds)])),
-                bleu=float(sacrebleu.corpus_bleu(preds, [golds]).score),
-                rougeL=float(np.mean([sc.score(g, p)['rougeL'].fmeasure for p, g in zip(preds, golds)])))
+    sc = [rouge_scorer.RougeScorer(['rouge1', 'rougeL']).score(g, p) for p, g in zip(preds, golds)]
+    out = dict(bleu=float(sacrebleu.corpus_bleu(preds, [golds]).score), rouge1=float(np.mean([s['rouge1'].fmeasure for s in sc])),
+               rougeL=float(np.mean([s['rougeL'].fmeasure for s in sc])))
+    if bertscore is not None: out['bertscore'] = float(bertscore.score(preds, golds)[2].mean())
+    return out
+
+def idm_metrics(preds:list[str], golds:list[str]) -> dict:
+    "Canonical-action accuracy (the toy world's parser) and the text metrics of predicted actions"
+    return dict(accuracy=float(np.mean([same_action(p or '', g) for p, g in zip(preds, golds)])), **text_metrics(preds, golds))
 
 # %% ../nbs/08_evaluate.ipynb #43ecedf5
 def evaluate_idm(idm, rows:list[Transition], root, batch_size:int=128, cache=None) -> dict:

@@ -11,18 +11,19 @@ import json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
-from .core import BootwmError, Transition, resolve, seed_everything
+from .core import BootwmError, Transition, resolve
+from .families import PRECISIONS, precision_name
 from fastcore.basics import patch
 from .importance import WeightConfig, token_weights, collate, weighted_ce, label_tail
 from .vlm import no_cpu_repack
 from .cache import encode_paths, as_cache
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer',
-           'EvalCallback', 'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer', 'EvalCallback',
+           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
-TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
+TASKS = ('idm', 'fdm')
 
 @dataclass
 class TrainConfig:
@@ -96,7 +97,7 @@ def _example(vlm, enc, r, root, task, norm, floor) -> dict:
     return vlm.fdm_example(cs, r.action, ct, token_weights(zs[None], zt[None], norm, floor)[0])
 
 # %% ../nbs/05_train.ipynb #b8bd82eb
-from transformers import Trainer, TrainingArguments, TrainerCallback
+from transformers import Trainer, TrainingArguments, TrainerCallback, set_seed
 from transformers.trainer_callback import PrinterCallback
 
 class DynamicsTrainer(Trainer):
@@ -123,10 +124,8 @@ class EvalCallback(TrainerCallback):
 
 # %% ../nbs/05_train.ipynb #3ac2417d
 def precision_flags(precision:str='auto') -> dict:
-    "`bf16`/`fp16` flags for `TrainingArguments`: 'auto' picks bf16, else fp16 on GPUs without bf16, fp32 on CPU"
-    if precision == 'auto':
-        precision = 'fp32' if not torch.cuda.is_available() else 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    return dict(bf16=precision == 'bf16', fp16=precision == 'fp16')
+    "`bf16`/`fp16` flags for `TrainingArguments` of a precision (`bootwm.families.precision_name`: 'auto' as the GPU allows)"
+    p = precision_name(precision); return dict(bf16=p == 'bf16', fp16=p == 'fp16')
 
 def training_args(cfg:TrainConfig, output_dir, progress:bool=True) -> TrainingArguments:
     "transformers `TrainingArguments` for a `TrainConfig`"
@@ -142,9 +141,8 @@ def check_memory(vlm, cfg:TrainConfig, examples:list[dict], budget_gb:float|None
     "On a GPU, warn before training when `bootwm.memory` estimates a step will not fit (True when it fits or no GPU)"
     if not torch.cuda.is_available() and budget_gb is None: return True
     from bootwm.memory import MemoryPlan, estimate_train, warn_if_too_big
-    f = precision_flags(cfg.precision); dtype = 'bf16' if f['bf16'] else 'fp16' if f['fp16'] else 'fp32'
     plan = MemoryPlan.from_model(vlm.model, seq_len=max(len(e['input_ids']) for e in examples), batch=cfg.batch_size,
-                                 accum=cfg.grad_accum, checkpointing=cfg.gradient_checkpointing, dtype=dtype,
+                                 accum=cfg.grad_accum, checkpointing=cfg.gradient_checkpointing, dtype=precision_name(cfg.precision),
                                  device='cuda' if torch.cuda.is_available() else 'cpu')
     return warn_if_too_big(estimate_train(plan), budget_gb)
 
@@ -157,7 +155,7 @@ class TrainResult:
 def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), output_dir=None, eval_fn=None,
           eval_every:int=100, examples=None, cache=None, progress:bool=True) -> TrainResult:
     "Train `vlm` as an IDM or FDM on labelled transitions (images read through a `TokenCache` if given)"
-    seed_everything(cfg.seed)
+    set_seed(cfg.seed)                        # python, numpy, torch and every GPU
     if cfg.lora_r: vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
     examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor, cache)
     check_memory(vlm, cfg, examples)
