@@ -60,6 +60,7 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
                     quant:str=None,         # 'nf4' or 'int8': load the IDM quantised
                     temperature:float=0.0,  # 0: greedy, the paper's setting; above 0 samples the action
                     top_p:float=None,       # nucleus sampling when temperature > 0
+                    cache:str=None,         # token cache folder (`bootwm tokenize`): every image encoded once across commands
                     overwrite:bool=False,   # start over instead of resuming
                     quiet:bool=False):      # no progress bar
     "Label unlabelled pairs with an IDM (greedy, as the paper): action, mean token log-prob score, annotator"
@@ -67,7 +68,7 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
     from bootwm.families import load_vlm
     from bootwm.bootstrap import annotate
     rows = annotate(load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent, out, batch_size,
-                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p)
+                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p, cache=cache)
     print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
 
 @call_parse
@@ -133,6 +134,14 @@ def bootwm_keyframes(videos:str,          # a video file, a folder of videos (cl
 # %% ../nbs/17_cli.ipynb #0c795995
 def _rank() -> int: return int(__import__('os').environ.get('RANK', 0))
 
+def _cache_filled(cache, image_tokenizer, rows, root):
+    "Refuse a token cache that lacks images of `rows`: several processes must not write one cache at once"
+    from bootwm.core import resolve
+    from bootwm.cache import as_cache, file_digest
+    c = as_cache(cache, image_tokenizer)
+    n = sum(file_digest(resolve(p, root)) not in c.index for p in {p for r in rows for p in (r.src, r.tgt)})
+    if n: raise BootwmError(f'--cache {cache}: {n} image(s) are not in the cache; fill it with `bootwm tokenize` before a multi-process run')
+
 @call_parse
 def bootwm_train(task:str,                 # 'idm' or 'fdm'
                  data:str,                 # JSONL manifest of labelled transitions (image paths relative to its folder)
@@ -148,6 +157,7 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
                  lora_r:int=None,          # LoRA rank; 0 trains every weight (default: the recipe's)
                  precision:str=None,       # 'auto', 'bf16', 'fp16' or 'fp32'
                  save_every:int=0,         # checkpoint every this many steps (a rerun resumes)
+                 cache:str=None,           # token cache folder (`bootwm tokenize`; fill it first under `accelerate launch`)
                  seed:int=0,
                  overwrite:bool=False,     # replace an existing out/model
                  quiet:bool=False):
@@ -169,7 +179,8 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
     else:
         from bootwm.families import load_vlm
         vlm = load_vlm(model, image_tokenizer=image_tokenizer, quant=quant)
-    res = train(vlm, rows, root, cfg, output_dir=Path(out)/'run', progress=not quiet)
+    if cache and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: _cache_filled(cache, vlm.image_tokenizer, rows, root)
+    res = train(vlm, rows, root, cfg, output_dir=Path(out)/'run', cache=cache, progress=not quiet)
     if _rank() == 0:
         vlm.save_pretrained(dest, overwrite=overwrite)
         losses = [h['loss'] for h in res.history if 'loss' in h]
@@ -229,6 +240,7 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
                 k:int=1,                  # samples per item for the world model
                 name:str=None,            # the model's name in the table (default: world_model, or idm)
                 quant:str=None,           # 'nf4' or 'int8': load the models quantised
+                cache:str=None,           # token cache folder (`bootwm tokenize`) for the images the IDM reads (--task idm)
                 sampling:str='paper',     # world-model sampling defaults: 'paper', 'family' (its own sampler) or 'plain' (T=1)
                 temperature:float=None, top_k:int=None, top_p:float=None,
                 text_scale:float=None,    # classifier-free guidance scale (None: the preset's)
@@ -265,7 +277,7 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     if judge: _check_judge(judge, next((r for r in rows if r.action), None), root, quiet)
     notes = [f'{n} benchmark row(s) skipped as unreadable: {rejects}'] if rejects and (n := len(Path(rejects).read_text().splitlines())) else []
     if task == 'idm':
-        table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant)
+        table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant, cache=cache)
     else:
         sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
         systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})
