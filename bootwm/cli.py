@@ -13,8 +13,8 @@ from fastcore.script import call_parse, parse_cli
 from .core import BootwmError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix', 'bootwm_tokenize',
-           'bootwm_keyframes', 'bootwm_train', 'bootwm_eval', 'main']
+__all__ = ['COMMANDS', 'RENAMED', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix',
+           'bootwm_tokenize', 'bootwm_keyframes', 'bootwm_train', 'bootwm_eval', 'main']
 
 # %% ../nbs/17_cli.ipynb #02851441
 @call_parse
@@ -56,7 +56,7 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
                     pairs:str,              # JSONL manifest of (src, tgt) pairs; image paths relative to its folder
                     out:str,                # output JSONL manifest (appended batch by batch; a rerun resumes)
                     batch_size:int=64,      # pairs per batch
-                    name:str=None,          # annotator name recorded on every row (default: the IDM folder's name)
+                    annotator:str=None,     # annotator name recorded on every row (default: the IDM folder's name)
                     quant:str=None,         # 'nf4' or 'int8': load the IDM quantised
                     temperature:float=0.0,  # 0: greedy, the paper's setting; above 0 samples the action
                     top_p:float=None,       # nucleus sampling when temperature > 0
@@ -68,12 +68,12 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
     from bootwm.families import load_vlm
     from bootwm.bootstrap import annotate
     rows = annotate(load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent, out, batch_size,
-                    annotator=name or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p, cache=cache)
+                    annotator=annotator or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p, cache=cache)
     print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
 
 @call_parse
 def bootwm_filter(manifest:str,            # annotated JSONL manifest (rows with score and cls)
-                  k:int,                   # rows to keep
+                  keep:int,                # rows to keep
                   out:str,                 # output JSONL manifest
                   overwrite:bool=False):   # replace `out`
     "Keep the stratified top-k of an annotated manifest (paper Algorithm 1)"
@@ -82,7 +82,7 @@ def bootwm_filter(manifest:str,            # annotated JSONL manifest (rows with
     from dataclasses import replace
     src_dir = Path(manifest).parent.resolve()
     ab = lambda x: None if x is None else str(resolve(x, src_dir))
-    kept = [replace(r, src=ab(r.src), tgt=ab(r.tgt)) for r in stratified_topk(read_manifest(manifest), k)]
+    kept = [replace(r, src=ab(r.src), tgt=ab(r.tgt)) for r in stratified_topk(read_manifest(manifest), keep)]
     write_manifest(out, kept, overwrite)
     print(f'{out}: kept {len(kept)} rows')
 
@@ -119,7 +119,7 @@ def bootwm_tokenize(manifest:str,        # JSONL manifest; image paths relative 
 @call_parse
 def bootwm_keyframes(videos:str,          # a video file, a folder of videos (classes = sub-folder names), or a folder of frames
                      out:str,             # output JSONL manifest of pairs (key-frames saved beside it)
-                     k:int=6,             # key-frames per video (paper: K_f = 6)
+                     frames:int=6,        # key-frames per video (paper: K_f = 6)
                      min_gap:int=20,      # frames between key-frames (paper: I_f = 20)
                      workers:int=2,       # parallel processes
                      csv:str=None,        # optional `video,cls` CSV of class labels
@@ -128,7 +128,7 @@ def bootwm_keyframes(videos:str,          # a video file, a folder of videos (cl
     "Extract key-frame pairs from videos into a manifest of unlabelled pairs"
     from bootwm.keyframes import extract_keyframes, find_videos
     if not find_videos(videos): raise BootwmError(f'{videos}: no video files or frame folders in it')
-    rows = extract_keyframes(videos, out, k=k, min_gap=min_gap, workers=workers, csv=csv, progress=not quiet, overwrite=overwrite)
+    rows = extract_keyframes(videos, out, k=frames, min_gap=min_gap, workers=workers, csv=csv, progress=not quiet, overwrite=overwrite)
     print(f'{out}: {len(rows)} pairs')
 
 # %% ../nbs/17_cli.ipynb #0c795995
@@ -237,8 +237,8 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
                 pix2pix:str=None,         # comma-separated name=pipeline folder (InstructPix2Pix, MagicBrush, AURORA)
                 fdm:str=None,             # a saved world model (bootwm directory or checkpoint) to run
                 idm:str=None,             # a saved IDM: verifies the world model's K samples (paper Eq. 3), or is graded (--task idm)
-                k:int=1,                  # samples per item for the world model
-                name:str=None,            # the model's name in the table (default: world_model, or idm)
+                k:int=1,                  # candidates per item for the world model (best-of-K with --idm, paper Eq. 3)
+                system:str=None,          # the model's name in the table (default: world_model, or idm)
                 quant:str=None,           # 'nf4' or 'int8': load the models quantised
                 cache:str=None,           # token cache folder (`bootwm tokenize`) for the images the IDM reads (--task idm)
                 sampling:str='paper',     # world-model sampling defaults: 'paper', 'family' (its own sampler) or 'plain' (T=1)
@@ -277,14 +277,14 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     if judge: _check_judge(judge, next((r for r in rows if r.action), None), root, quiet)
     notes = [f'{n} benchmark row(s) skipped as unreadable: {rejects}'] if rejects and (n := len(Path(rejects).read_text().splitlines())) else []
     if task == 'idm':
-        table = run_idm_eval(rows, root, {name or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant, cache=cache)
+        table = run_idm_eval(rows, root, {system or 'idm': idm}, out, bertscore, reference, overwrite, progress=not quiet, notes=notes, quant=quant, cache=cache)
     else:
         sysdir, systems = Path(out)/'systems', dict(copy=run_system('copy', rows, root, Path(out)/'systems'/'copy', progress=not quiet))
         systems.update({n: Path(p) for n, p in _pairs(preds, '--preds').items()})
         for n, p in _pairs(pix2pix, '--pix2pix').items(): systems[n] = run_system('pix2pix', rows, root, sysdir/n, name=n, path=p, progress=not quiet)
         if fdm:
             s = _sampling(fdm, sampling, temperature=temperature, top_k=top_k, top_p=top_p, text_scale=text_scale, image_scale=image_scale, null=null)
-            n = name or 'world_model'
+            n = system or 'world_model'
             systems[n] = run_system('world_model', rows, root, sysdir/n, name=n, fdm=fdm, idm=idm, k=k, quant=quant, progress=not quiet, **s)
         table = run_eval(rows, root, systems, out, judge, clip, dino, reference, overwrite, progress=not quiet, notes=notes)
     for sys_name, r in table['overall'].items():
@@ -297,6 +297,13 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
 COMMANDS = dict(demo=bootwm_demo, toyworld=bootwm_toyworld, train=bootwm_train, annotate=bootwm_annotate, filter=bootwm_filter,
                 mix=bootwm_mix, keyframes=bootwm_keyframes, tokenize=bootwm_tokenize, eval=bootwm_eval)
 
+RENAMED = dict(annotate={'--name': '--annotator'}, eval={'--name': '--system'}, keyframes={'--k': '--frames'})
+
+def _renamed(cmd:str, args:list[str]) -> str|None:
+    "The first flag of `args` that `cmd` no longer takes, with its new name, as an error message"
+    for a in args:
+        if (new := RENAMED.get(cmd, {}).get(a.split('=')[0])): return f'bootwm {cmd}: {a.split("=")[0]} is now {new}'
+
 def main(argv=None) -> int:
     "Entry point of the `bootwm` console script"
     argv = list(sys.argv if argv is None else argv)
@@ -305,6 +312,7 @@ def main(argv=None) -> int:
         print('usage: bootwm {' + ','.join(COMMANDS) + '} [-h] [options]')
         for k, f in COMMANDS.items(): print(f'  {k:10s} {f.__doc__}')
         return 0 if len(argv) > 1 and argv[1] in ('-h', '--help') else 2
+    if msg := _renamed(argv[1], argv[2:]): print(f'bootwm: error: {msg}', file=sys.stderr); return 2
     cmd, old = COMMANDS[argv[1]], sys.argv
     sys.argv = [f'bootwm {argv[1]}', *argv[2:]]
     try:

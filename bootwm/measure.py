@@ -82,8 +82,8 @@ def measure_train_step(model, batch:dict, logits_fn=None, autocast=None, lr:floa
 # %% ../nbs/05a_measure.ipynb #3e3e1b3a
 def _hooked_bytes(p:MemoryPlan) -> int:
     "Estimated bytes autograd saves in one forward, as saved-tensor hooks see them (int8's `ctx` inputs apart)"
-    a, n, L = activation_bytes(p), p.batch*p.seq_len, p.num_hidden_layers
-    ctx = 0 if p.checkpointing else n*((L - 1)*int8_inputs_per_token(p) + int8_inputs_per_token(p, first=True))
+    a, n, L = activation_bytes(p), p.batch_size*p.seq_len, p.num_hidden_layers
+    ctx = 0 if p.gradient_checkpointing else n*((L - 1)*int8_inputs_per_token(p) + int8_inputs_per_token(p, first=True))
     return a['body'] + a['head'] - ctx
 
 def compare(est:Estimate, measured:dict) -> dict:

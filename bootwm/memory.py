@@ -43,14 +43,14 @@ class MemoryPlan:
     qk_norm: bool = False            # LayerNorm on queries and keys (Chameleon)
     other_params: int = 0            # weights beside the LM, never quantised (Chameleon's VQ encoder)
     quant: str|None = 'nf4'          # None, 'int8' (LLM.int8) or 'nf4' (4-bit, double quantisation)
-    dtype: str = 'bf16'              # compute dtype: 'bf16', 'fp16' (T4) or 'fp32' (CPU)
+    precision: str = 'bf16'          # compute dtype: 'bf16', 'fp16' (T4) or 'fp32' (CPU)
     lora_r: int = 16                 # 0: full fine-tuning (quant must then be None)
     lora_targets: tuple = tuple(LORA_TARGETS)
     lora_dropout: float = 0.05
     seq_len: int = 2100              # tokens per sequence (train, score) or per prompt (sample)
-    batch: int = 1                   # sequences per micro-batch (train), prompts per call (sample), candidates per batch (score)
-    accum: int = 1                   # micro-batches per optimizer step (train), calls (sample) or batches (score)
-    checkpointing: bool = True       # gradient checkpointing of every decoder layer (train)
+    batch_size: int = 1              # sequences per micro-batch (train), prompts per call (sample), candidates per batch (score)
+    grad_accum: int = 1              # micro-batches per optimizer step (train), calls (sample) or batches (score)
+    gradient_checkpointing: bool = True  # gradient checkpointing of every decoder layer (train)
     attn: str = 'sdpa'               # 'sdpa' / 'flash' keep no score matrix; 'eager' keeps heads x T x T scores
     optimizer: str = 'adamw'         # 'adamw' (2 states per trainable weight) or 'sgd'
     new_tokens: int = 1024           # tokens written per sample (sample)
@@ -63,12 +63,12 @@ class MemoryPlan:
     def __post_init__(self):
         if self.attn == 'flash': self.shared_prompt = False    # flash attention takes no 4-D mask: generate copies
         for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim',
-                  'intermediate_size', 'vocab_size', 'seq_len', 'batch', 'accum', 'new_tokens', 'k', 'streams'):
+                  'intermediate_size', 'vocab_size', 'seq_len', 'batch_size', 'grad_accum', 'new_tokens', 'k', 'streams'):
             if not isinstance(getattr(self, k), int) or getattr(self, k) < 1:
                 raise BootwmError(f'MemoryPlan.{k}={getattr(self, k)!r}: must be a positive integer')
         if self.num_attention_heads % self.num_key_value_heads:
             raise BootwmError(f'MemoryPlan.num_key_value_heads={self.num_key_value_heads}: must divide num_attention_heads={self.num_attention_heads}')
-        for k, ok in (('quant', QUANTS), ('dtype', tuple(BYTES)), ('attn', ATTNS), ('optimizer', tuple(OPTIMIZERS)), ('device', ('cuda', 'cpu'))):
+        for k, ok in (('quant', QUANTS), ('precision', tuple(BYTES)), ('attn', ATTNS), ('optimizer', tuple(OPTIMIZERS)), ('device', ('cuda', 'cpu'))):
             if getattr(self, k) not in ok: raise BootwmError(f'MemoryPlan.{k}={getattr(self, k)!r}: expected one of {ok}')
         if self.lora_r < 0: raise BootwmError(f'MemoryPlan.lora_r={self.lora_r}: must be 0 (full fine-tuning) or positive')
         if not 0 <= self.logit_tokens <= self.seq_len: raise BootwmError(f'MemoryPlan.logit_tokens={self.logit_tokens}: must be in [0, seq_len={self.seq_len}]')
@@ -153,23 +153,23 @@ def quantised_bytes(quant:str, out:int, inp:int) -> int:
 def _kbit(p:MemoryPlan, training:bool) -> bool: return training and p.quant is not None
 def _full(p:MemoryPlan, training:bool) -> int:
     "Bytes a weight of the unquantised parts (embeddings, head, norms): fp32 after k-bit preparation"
-    return 4 if _kbit(p, training) else BYTES[p.dtype]
+    return 4 if _kbit(p, training) else BYTES[p.precision]
 
 def weight_bytes(p:MemoryPlan, training:bool=True) -> dict:
     "Bytes of the frozen weights: `linears` (the projections) and `unquantised` (embeddings, head, norms, the rest)"
     pc, L = param_counts(p), p.num_hidden_layers
     lin = (L*sum(quantised_bytes(p.quant, o, i) for o, i in linear_shapes(p).values()) if p.quant
-           else (pc['attn'] + pc['mlp'])*BYTES[p.dtype])
+           else (pc['attn'] + pc['mlp'])*BYTES[p.precision])
     rope = 2*p.head_dim//2*4                                   # inv_freq and original_inv_freq buffers, fp32
     return dict(linears=lin, unquantised=(pc['embed'] + pc['lm_head'] + pc['norms'] + pc['other'])*_full(p, training) + rope)
 
 # %% ../nbs/03b_memory.ipynb #1fdbe809
-def _stream(p:MemoryPlan, training:bool=True) -> int: return 4 if p.dtype == 'fp32' or _kbit(p, training) else BYTES[p.dtype]
+def _stream(p:MemoryPlan, training:bool=True) -> int: return 4 if p.precision == 'fp32' or _kbit(p, training) else BYTES[p.precision]
 
 def layer_bytes_per_token(p:MemoryPlan, first:bool=False) -> float:
     "Bytes one decoder layer saves for backward per token (eager attention's T x T scores apart)"
     H, I, r, nh, nkv = p.hidden_size, p.intermediate_size, p.lora_r, p.num_attention_heads, p.num_key_value_heads
-    Hq, Hkv, c, s, f = nh*p.head_dim, nkv*p.head_dim, BYTES[p.dtype], _stream(p), 4
+    Hq, Hkv, c, s, f = nh*p.head_dim, nkv*p.head_dim, BYTES[p.precision], _stream(p), 4
     m = (1 if p.device == 'cuda' else 4) if p.lora_dropout > 0 else 0
     x = 2*H*f + 2*f + 3*I*s                                              # norm inputs + rsqrt, MLP gate/up/act
     if p.qk_norm: x += (Hq + Hkv)*f + 2*(nh + nkv)*f
@@ -183,11 +183,11 @@ def int8_inputs_per_token(p:MemoryPlan, first:bool=False) -> int:
     "Bytes a layer's LLM.int8 linears keep of their inputs per token (as `ctx` attributes, unseen by saved-tensor hooks)"
     if p.quant != 'int8': return 0
     H, s = p.hidden_size, _stream(p)
-    return (2*H + p.intermediate_size)*s + p.num_attention_heads*p.head_dim*BYTES[p.dtype] - (H*s if first else 0)
+    return (2*H + p.intermediate_size)*s + p.num_attention_heads*p.head_dim*BYTES[p.precision] - (H*s if first else 0)
 
 def scores_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "Eager attention's saved softmax of one layer (fp32, plus its compute-dtype copy)"
-    c = BYTES[p.dtype]
+    c = BYTES[p.precision]
     return rows*p.num_attention_heads*T*T*(4 + (c if c != 4 else 0)) if p.attn == 'eager' else 0
 
 # %% ../nbs/03b_memory.ipynb #effd8983
@@ -195,11 +195,11 @@ def _lt(p:MemoryPlan) -> int: return p.logit_tokens or p.seq_len    # positions 
 
 def activation_bytes(p:MemoryPlan) -> dict:
     "Bytes saved for backward by one training micro-batch: `body` (layers), `head` (norm, head, loss), `layer` (one layer)"
-    B, T, L, H, V = p.batch, p.seq_len, p.num_hidden_layers, p.hidden_size, p.vocab_size
-    s, c, n = _stream(p), BYTES[p.dtype], p.batch*p.seq_len
+    B, T, L, H, V = p.batch_size, p.seq_len, p.num_hidden_layers, p.hidden_size, p.vocab_size
+    s, c, n = _stream(p), BYTES[p.precision], p.batch_size*p.seq_len
     rope = 2*T*p.head_dim*s                                              # cos, sin (shared by the layers)
     layer = n*layer_bytes_per_token(p) + scores_bytes(p, B, T)
-    if p.checkpointing: body = n*L*H*s                                   # each layer's input
+    if p.gradient_checkpointing: body = n*L*H*s                                   # each layer's input
     else: body = n*((L - 1)*layer_bytes_per_token(p) + layer_bytes_per_token(p, first=True)) + L*scores_bytes(p, B, T)
     head = n*(H*4 + 4) + B*(_lt(p) - 1)*(V*4 + 12)       # final norm input and rsqrt; fp32 log-softmax, targets, weights
     if p.quant and c != 4: head += V*H*c                   # autocast's compute-dtype copy of the (k-bit prepared) fp32 head
@@ -224,10 +224,10 @@ class Estimate:
     def gib(self) -> float: return self.total / GiB
     def summary(self) -> str:
         p = self.plan
-        run = dict(train=f'seq {p.seq_len} x batch {p.batch} (accum {p.accum}), checkpointing {"on" if p.checkpointing else "off"}',
-                   sample=f'prompt {p.seq_len} + {p.new_tokens} new, {p.batch} prompt(s) x k {p.k} x {p.streams} stream(s), {p.accum} call(s), prompt cache {"shared" if p.shared_prompt else "copied"}',
-                   score=f'{p.batch} candidate(s) of {p.seq_len} tokens, {p.accum} batch(es)')[self.task]
-        return f'{self.task}: quant {p.quant}, {p.dtype}, LoRA r {p.lora_r}, {p.attn}, {run}'
+        run = dict(train=f'seq {p.seq_len} x batch {p.batch_size} (accum {p.grad_accum}), checkpointing {"on" if p.gradient_checkpointing else "off"}',
+                   sample=f'prompt {p.seq_len} + {p.new_tokens} new, {p.batch_size} prompt(s) x k {p.k} x {p.streams} stream(s), {p.grad_accum} call(s), prompt cache {"shared" if p.shared_prompt else "copied"}',
+                   score=f'{p.batch_size} candidate(s) of {p.seq_len} tokens, {p.grad_accum} batch(es)')[self.task]
+        return f'{self.task}: quant {p.quant}, {p.precision}, LoRA r {p.lora_r}, {p.attn}, {run}'
     def __str__(self):
         u, name = (GiB, 'GiB') if self.total >= 0.1*GiB else (2**20, 'MiB')
         rows = [f'{self.summary()}', f'peak at {self.phase}: {fmt_bytes(self.total)}']
@@ -248,34 +248,34 @@ def _with_overhead(p:MemoryPlan, parts:dict, fixed:int) -> dict:
 def trainable_bytes(p:MemoryPlan) -> dict:
     "LoRA (fp32) or all weights (full fine-tuning, in the compute dtype), their gradients and optimizer states"
     if p.lora_r: n, b, own = lora_params(p), 4, lora_params(p)*4
-    else: n, b, own = sum(param_counts(p).values()), BYTES[p.dtype], 0    # the weights are already in `weight_bytes`
+    else: n, b, own = sum(param_counts(p).values()), BYTES[p.precision], 0    # the weights are already in `weight_bytes`
     return dict(adapters=own, grads=n*b, optimizer=OPTIMIZERS[p.optimizer]*n*b)
 
 def estimate_train(p:MemoryPlan) -> Estimate:
-    "Peak memory of one training micro-batch of `p.batch` sequences of `p.seq_len` tokens"
+    "Peak memory of one training micro-batch of `p.batch_size` sequences of `p.seq_len` tokens"
     if p.quant and not p.lora_r: raise BootwmError(f'estimate_train: quant={p.quant!r} with lora_r=0; a quantised model trains through LoRA only')
     w, t, a = weight_bytes(p), trainable_bytes(p), activation_bytes(p)
-    n, I, H = p.batch*p.seq_len, p.intermediate_size, p.hidden_size
+    n, I, H = p.batch_size*p.seq_len, p.intermediate_size, p.hidden_size
     fixed = {'weights (quantised linears)': w['linears'], 'weights (embeddings, head, norms)': w['unquantised'],
              'LoRA weights': t['adapters'], 'gradients': t['grads'],
              'optimizer states': t['optimizer']}
     loss = {'activations (layers)': a['body'], 'activations (head, log-softmax)': a['head'],
-            'loss gradients (2 x fp32 B T V)': 2*4*p.batch*(_lt(p) - 1)*p.vocab_size}
-    grads = n*2*(H + I)*_stream(p) + (p.batch*p.num_attention_heads*p.seq_len**2*4 if p.attn == 'eager' else 0)
-    layer = {'activations (layers)': a['body'], 'recomputed layer': a['layer'] if p.checkpointing else 0, 'layer gradients': grads}
+            'loss gradients (2 x fp32 B T V)': 2*4*p.batch_size*(_lt(p) - 1)*p.vocab_size}
+    grads = n*2*(H + I)*_stream(p) + (p.batch_size*p.num_attention_heads*p.seq_len**2*4 if p.attn == 'eager' else 0)
+    layer = {'activations (layers)': a['body'], 'recomputed layer': a['layer'] if p.gradient_checkpointing else 0, 'layer gradients': grads}
     phase, parts = max((('loss backward', loss), ('layer backward', layer)), key=lambda x: sum(x[1].values()))
     return Estimate('train', p, phase, _with_overhead(p, {**fixed, **parts}, sum(fixed.values())))
 
 # %% ../nbs/03b_memory.ipynb #e9f3d464
 def kv_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "KV cache of `rows` sequences of `T` tokens: `2 x layers x kv_heads x head_dim x T x rows` in the compute dtype"
-    return 2*p.num_hidden_layers*p.num_key_value_heads*p.head_dim*T*rows*BYTES[p.dtype]
+    return 2*p.num_hidden_layers*p.num_key_value_heads*p.head_dim*T*rows*BYTES[p.precision]
 
 def _forward_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "Transient activations of one layer in a no-grad forward: residual, norm and attention outputs, MLP, 4-D mask"
     # measured on CPU: about 4 hidden-size and 3 MLP-width tensors per token are alive at once
-    mask = rows*T*T*(BYTES[p.dtype] if p.attn == 'eager' else 1)          # additive float (eager) or boolean (sdpa)
-    return rows*T*(4*p.hidden_size + 3*p.intermediate_size)*BYTES[p.dtype] + scores_bytes(p, rows, T) + mask
+    mask = rows*T*T*(BYTES[p.precision] if p.attn == 'eager' else 1)          # additive float (eager) or boolean (sdpa)
+    return rows*T*(4*p.hidden_size + 3*p.intermediate_size)*BYTES[p.precision] + scores_bytes(p, rows, T) + mask
 
 def _inference_weights(p:MemoryPlan) -> dict:
     w = weight_bytes(p, training=False)
@@ -283,9 +283,9 @@ def _inference_weights(p:MemoryPlan) -> dict:
             'weights (embeddings, head, norms)': w['unquantised'], 'LoRA weights': lora_params(p)*4}
 
 def estimate_sampling(p:MemoryPlan) -> Estimate:
-    "Peak memory of sampling `p.k` continuations of `p.new_tokens` tokens for `p.batch` prompts of `p.seq_len` tokens"
-    w, L, V, c = _inference_weights(p), p.num_hidden_layers, p.vocab_size, BYTES[p.dtype]
-    rows0 = p.batch*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
+    "Peak memory of sampling `p.k` continuations of `p.new_tokens` tokens for `p.batch_size` prompts of `p.seq_len` tokens"
+    w, L, V, c = _inference_weights(p), p.num_hidden_layers, p.vocab_size, BYTES[p.precision]
+    rows0 = p.batch_size*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
     prompt_logits, step = rows0*V*c, rows*V*(c + 16)                   # the prompt's last logits; a step's logits, fp32 copies
     if p.shared_prompt:    # a row per prompt, k new tokens a step; the step's mask and the one it replaces
         m = 2*rows*(Tp + p.k*Tn)*(c if p.attn == 'eager' else 1)
@@ -299,8 +299,8 @@ def estimate_sampling(p:MemoryPlan) -> Estimate:
 
 # %% ../nbs/03b_memory.ipynb #82b9f639
 def estimate_scoring(p:MemoryPlan) -> Estimate:
-    "Peak memory of scoring `p.batch` sequences of `p.seq_len` tokens in one no-grad forward with fp32 log-softmax"
-    w, rows, T, V, c = _inference_weights(p), p.batch, p.seq_len, p.vocab_size, BYTES[p.dtype]
+    "Peak memory of scoring `p.batch_size` sequences of `p.seq_len` tokens in one no-grad forward with fp32 log-softmax"
+    w, rows, T, V, c = _inference_weights(p), p.batch_size, p.seq_len, p.vocab_size, BYTES[p.precision]
     kv, Tl = (kv_bytes(p, rows, T) if p.score_cache else 0), _lt(p)
     phases = {'forward': {'KV cache': kv, 'activations / logits': max(_forward_bytes(p, rows, T), rows*Tl*V*c)},
               'log-softmax': {'logits (fp32 copy + log-softmax)': rows*(Tl - 1)*V*(12 if c == 4 else 8)}}
@@ -315,12 +315,12 @@ def _halvings(n:int):
 
 def candidates(p:MemoryPlan, task:str='train'):
     "Plans in order of preference: quantisation, then checkpointing (training), then smaller batches or K per call"
-    size = 'k' if task == 'sample' else 'batch'
-    total = getattr(p, size)*p.accum
+    size = 'k' if task == 'sample' else 'batch_size'
+    total = getattr(p, size)*p.grad_accum
     for q in (QUANTS if p.lora_r else (None,)):
-        for ck in ((False, True) if task == 'train' else (p.checkpointing,)):
+        for ck in ((False, True) if task == 'train' else (p.gradient_checkpointing,)):
             for n in _halvings(getattr(p, size)):
-                yield replace(p, quant=q, checkpointing=ck, accum=math.ceil(total/n), **{size: n})
+                yield replace(p, quant=q, gradient_checkpointing=ck, grad_accum=math.ceil(total/n), **{size: n})
 
 def fit(p:MemoryPlan, budget_gb:float=16, task:str='train', quants=QUANTS) -> Estimate:
     "The estimate of the first plan (in order of preference, trying `quants`) whose peak fits in `budget_gb` GiB"

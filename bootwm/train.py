@@ -141,8 +141,8 @@ def check_memory(vlm, cfg:TrainConfig, examples:list[dict], budget_gb:float|None
     "On a GPU, warn before training when `bootwm.memory` estimates a step will not fit (True when it fits or no GPU)"
     if not torch.cuda.is_available() and budget_gb is None: return True
     from bootwm.memory import MemoryPlan, estimate_train, warn_if_too_big
-    plan = MemoryPlan.from_model(vlm.model, seq_len=max(len(e['input_ids']) for e in examples), batch=cfg.batch_size,
-                                 accum=cfg.grad_accum, checkpointing=cfg.gradient_checkpointing, dtype=precision_name(cfg.precision),
+    plan = MemoryPlan.from_model(vlm.model, seq_len=max(len(e['input_ids']) for e in examples), batch_size=cfg.batch_size,
+                                 grad_accum=cfg.grad_accum, gradient_checkpointing=cfg.gradient_checkpointing, precision=precision_name(cfg.precision),
                                  device='cuda' if torch.cuda.is_available() else 'cpu')
     return warn_if_too_big(estimate_train(plan), budget_gb)
 
