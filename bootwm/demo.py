@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 from fastcore.basics import patch
+from fastcore.meta import delegates
 from .core import BootwmError, Transition, read_manifest, write_manifest, check_new, resolve
 from .toyworld import WorldConfig, SHAPES, triplets, video_pairs
 from .vlm import tiny_vlm, UnifiedVLM
@@ -493,6 +494,7 @@ def environment() -> dict:
                 platform=platform.platform(), cpu=cpu, cpu_count=os.cpu_count(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
                 cpu_flags=[f for f in flags if f.startswith(('avx', 'fma', 'amx', 'sse4'))])
 
+@delegates(DemoConfig)
 def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bool=True, **kw) -> dict:
     "Run the four-claim experiment on the toy world; write report.md, plots, gallery and results.json under `out`"
     cfg, out, t0, load0 = DemoConfig(**{**(QUICK if quick else {}), **kw}), Path(out), time.time(), os.getloadavg()

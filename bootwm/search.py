@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 from .generate import generate
+from fastcore.meta import delegates
 from .actions import as_codes, score_actions
 
 # %% auto #0
@@ -39,6 +40,7 @@ class SearchResult:
     @property
     def ranking(self) -> list[int]: return self.scores.argsort(descending=True).tolist()
 
+@delegates(sample_images)
 def best_of_k(fdm, idm, srcs, actions:list[str], k:int=4, **sample_kw) -> list[SearchResult]:
     "Sample `k` candidates per item from the FDM and rank them by the IDM's likelihood of the action"
     srcs = as_codes(fdm.image_tokenizer, srcs)

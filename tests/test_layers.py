@@ -54,3 +54,12 @@ def test_the_walk_sees_imports_inside_functions(tmp_path):
     p = tmp_path/'m.py'
     p.write_text('from .core import x\nimport os\ndef f():\n    from bootwm.train import y\n    import bootwm.cli\n')
     assert imported(p) == {'core', 'train', 'cli'}
+
+def test_inference_does_not_load_the_trainer():
+    "Sampling, scoring, annotation and evaluation run without `bootwm.train` (and transformers' `Trainer`) imported"
+    import subprocess, sys
+    code = ('import sys, bootwm.search, bootwm.actions, bootwm.bootstrap, bootwm.evaluate, bootwm.memory\n'
+            'print(sorted(m for m in sys.modules if m in ("bootwm.train", "bootwm.measure", "transformers.trainer")))')
+    r = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == '[]', r.stdout
