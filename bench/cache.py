@@ -17,7 +17,7 @@ from bootwm.core import read_manifest, resolve
 from bootwm.toyworld import write_dataset, WorldConfig
 from bootwm.tokenizers import GridTokenizer
 from bootwm.importance import token_weights
-from bootwm.cache import TokenCache, encode_paths_cached
+from bootwm.cache import TokenCache, encode_paths
 
 def timed(f):
     t = time.perf_counter(); f(); return time.perf_counter() - t
@@ -30,11 +30,8 @@ def weights_epoch(rows, root, enc):
     return token_weights(zs, zt)
 
 def examples_epoch(vlm, rows, root, cache=None):
-    "`bootwm.train.make_examples` (FDM), with its `encode_paths` swapped for the cache when given"
-    real = T.encode_paths
-    if cache is not None: T.encode_paths = lambda tok, paths, batch_size=256: encode_paths_cached(cache, paths)
-    try: return T.make_examples(vlm, rows, root, 'fdm')
-    finally: T.encode_paths = real
+    "`bootwm.train.make_examples` (FDM), reading images through `cache` when given"
+    return T.make_examples(vlm, rows, root, 'fdm', cache=cache)
 
 def compare(name, tok, rows, root, epoch):
     "Seconds per epoch: no cache, cold cache, warm cache (same object), warm cache (reopened, digests not memoised)"
@@ -59,16 +56,16 @@ def main(n=2000, threads=2):
     T.make_examples(vlm, rows[:256], f'{tmp}/g', 'fdm')                             # warm-up
     compare('grid: make_examples (fdm)', grid, rows, f'{tmp}/g', lambda c: examples_epoch(vlm, rows, f'{tmp}/g', c))
     compare('grid: encode + weights', grid, rows, f'{tmp}/g',
-            lambda c: weights_epoch(rows, f'{tmp}/g', (lambda p: T.encode_paths(grid, p)) if c is None else (lambda p: encode_paths_cached(c, p))))
+            lambda c: weights_epoch(rows, f'{tmp}/g', lambda p: encode_paths(grid, p, cache=c)))
     import diffusers
     from bootwm.vqgan import VQGANTokenizer, chameleon_vq_config, TINY_VQ
     torch.manual_seed(0)
     vq = VQGANTokenizer(diffusers.VQModel(**chameleon_vq_config(**TINY_VQ)), size=64, batch_size=64)
     write_dataset(f'{tmp}/v', n_labelled=n, n_videos=1, video_len=1, n_test=1, cfg=WorldConfig(cell=16))   # 64 px
     vrows = read_manifest(f'{tmp}/v/labelled.jsonl')
-    T.encode_paths(vq, [str(resolve(r.src, f'{tmp}/v')) for r in vrows[:256]])   # warm-up: the first conv calls are several times slower
+    encode_paths(vq, [str(resolve(r.src, f'{tmp}/v')) for r in vrows[:256]])   # warm-up: the first conv calls are several times slower
     compare('tiny VQGAN 64px: encode + weights', vq, vrows, f'{tmp}/v',
-            lambda c: weights_epoch(vrows, f'{tmp}/v', (lambda p: T.encode_paths(vq, p)) if c is None else (lambda p: encode_paths_cached(c, p))))
+            lambda c: weights_epoch(vrows, f'{tmp}/v', lambda p: encode_paths(vq, p, cache=c)))
 
 if __name__ == '__main__':
     a = sys.argv[1:]

@@ -1,4 +1,4 @@
-"""GPU check of issue 3: a full-size Chameleon-7B config with random weights, loaded the way a user loads Anole
+"""GPU check of the 7B targets: a full-size Chameleon-7B config with random weights, loaded the way a user loads Anole
 (bootwm.families.load_vlm, 4-bit NF4, LoRA r16 on every projection), measured on one GPU:
 
 1. peak memory of FDM QLoRA training steps at about 2.1k tokens (two 1024-token images and an action), with
@@ -67,7 +67,7 @@ def main(argv=None):
     from bootwm.families import load_vlm
     from bootwm.train import TrainConfig, train
     from bootwm.generate import generate
-    from bootwm.search import score_actions
+    from bootwm.actions import score_actions
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     res = dict(device=torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu', tiny=a.tiny, torch=torch.__version__)
     t0 = time.time(); path, n_codes = build_checkpoint(work, a.tiny); res['build_s'] = time.time() - t0
@@ -91,12 +91,12 @@ def main(argv=None):
     res['train_peak'] = _peak(); res['train_losses'] = [h['loss'] for h in r.history if 'loss' in h]
 
     # 2. image decoding at K=1 and K=8 with Anole's guidance (3 streams), one source image; the prompt's KV cache
-    #    shared by the K samples (bootwm's default) against copied K times (share=False, the layout before issue 14)
+    #    shared by the K samples (bootwm's default) against copied K times (share=False, the older layout)
     from dataclasses import replace
     from bootwm.memory import MemoryPlan, estimate_sampling
     s = vlm.backend.sampling
     prompt = vlm.fdm_example(src, action)['input_ids']
-    plan = MemoryPlan.from_model(vlm.model, dtype='bf16' if torch.cuda.is_available() else 'fp32', seq_len=len(prompt),
+    plan = MemoryPlan.from_model(vlm.model, precision='bf16' if torch.cuda.is_available() else 'fp32', seq_len=len(prompt),
                                  new_tokens=n_tokens, streams=3, device='cuda' if torch.cuda.is_available() else 'cpu')
     for share in (False, True):
         name = 'shared' if share else 'copied'

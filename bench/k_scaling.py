@@ -1,4 +1,4 @@
-"""K candidates for the price of about two (issue 14): wall time and peak memory of sampling K in {1, 2, 4, 8}
+"""K candidates for the price of about two: wall time and peak memory of sampling K in {1, 2, 4, 8}
 image candidates with Anole's three guidance streams, the copied layout (`share=False`: each candidate holds its own
 copy of the prompt's KV cache) against the shared one (`share=True`: one copy, read once per step), on a
 random-weight Chameleon-shaped model large enough that CPU decoding is bound by memory traffic (on one core of this
@@ -91,14 +91,14 @@ def interleaved(vlm, rows, gd, ks, new, share):
 def estimate_mb(vlm, prompt, k, new, share):
     from dataclasses import replace
     from bootwm.memory import MemoryPlan, estimate_sampling, _inference_weights
-    p = MemoryPlan.from_model(vlm.model, dtype='fp32', device='cpu', seq_len=len(prompt), new_tokens=new, k=k, streams=3,
+    p = MemoryPlan.from_model(vlm.model, precision='fp32', device='cpu', seq_len=len(prompt), new_tokens=new, k=k, streams=3,
                               shared_prompt=share)
     e = estimate_sampling(p)
     return (e.total - sum(_inference_weights(p).values())) / 1e6      # above the loaded weights, as measured
 
 def peaks(vlm, prompt, gd, k, new) -> dict:
     "Peak bytes above the loaded model while sampling K candidates in each layout (profiler), beside the planner's estimate"
-    from bootwm.memory import peak_bytes
+    from bootwm.measure import peak_bytes
     res = {}
     for share in (True, False):
         _, peak = peak_bytes(lambda: sample(vlm, prompt, gd, k, new, share))

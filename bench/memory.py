@@ -18,7 +18,8 @@ from dataclasses import replace
 import torch
 from transformers import ChameleonConfig, GemmaConfig
 from bootwm.core import BootwmError
-from bootwm.memory import GiB, MemoryPlan, estimate_train, estimate_sampling, estimate_scoring, fit, measure_train_step, compare
+from bootwm.memory import GiB, MemoryPlan, estimate_train, estimate_sampling, estimate_scoring, fit
+from bootwm.measure import measure_train_step, compare
 
 N = 1024                     # image tokens (512 px -> 32 x 32 codes)
 ACTION = 12                  # tokens of a short action
@@ -32,14 +33,14 @@ MODELS = {   # model -> (config, guidance streams of its sampler)
 }
 
 def jobs(cfg, streams):
-    base = MemoryPlan.from_config(cfg, quant='nf4', dtype='bf16', lora_r=16, attn='sdpa')
-    # bootwm computes logits for the labelled tail only (`bootwm.train.label_tail`): the target image (N + 2) when
+    base = MemoryPlan.from_config(cfg, quant='nf4', precision='bf16', lora_r=16, attn='sdpa')
+    # bootwm computes logits for the labelled tail only (`bootwm.importance.label_tail`): the target image (N + 2) when
     # training the FDM, the action (ACTION + 2) when the verifier scores
-    return [('FDM QLoRA train step', 'train', replace(base, seq_len=2100, batch=1, checkpointing=True, logit_tokens=N + 2),
+    return [('FDM QLoRA train step', 'train', replace(base, seq_len=2100, batch_size=1, gradient_checkpointing=True, logit_tokens=N + 2),
              'seq 2100, batch 1, checkpointing'),
             ('sample K=1', 'sample', replace(base, seq_len=FDM_PROMPT, new_tokens=N, k=1, streams=streams), f'{streams} streams'),
             ('sample K=8', 'sample', replace(base, seq_len=FDM_PROMPT, new_tokens=N, k=8, streams=streams), f'{streams} streams, one batch'),
-            ('verifier scores K=8', 'score', replace(base, seq_len=IDM, batch=8, logit_tokens=ACTION + 2), f'{IDM} tokens each, one batch')]
+            ('verifier scores K=8', 'score', replace(base, seq_len=IDM, batch_size=8, logit_tokens=ACTION + 2), f'{IDM} tokens each, one batch')]
 
 ESTIMATE = dict(train=estimate_train, sample=estimate_sampling, score=estimate_scoring)
 
@@ -47,9 +48,9 @@ def top(e, n=3): return ', '.join(f'{k} {v/GiB:.2f}' for k, v in sorted(e.parts.
 
 def picks(e, task):
     p = e.plan
-    if task == 'train': return f'{p.quant}, checkpointing {"on" if p.checkpointing else "off"}, batch {p.batch} x accum {p.accum}'
-    if task == 'sample': return f'{p.quant}, k {p.k} per call x {p.accum} calls'
-    return f'{p.quant}, {p.batch} candidates per batch x {p.accum} batches'
+    if task == 'train': return f'{p.quant}, checkpointing {"on" if p.gradient_checkpointing else "off"}, batch {p.batch_size} x accum {p.grad_accum}'
+    if task == 'sample': return f'{p.quant}, k {p.k} per call x {p.grad_accum} calls'
+    return f'{p.quant}, {p.batch_size} candidates per batch x {p.grad_accum} batches'
 
 def main():
     args = sys.argv[1:]
@@ -105,7 +106,7 @@ def check_model(name, cfg, tiny, dev):
         base = m.get_base_model()
         logits = lambda i, a: base.lm_head(base.model(input_ids=i, attention_mask=a).last_hidden_state)    # as ChameleonLM  # noqa: F821 (deleted below, after use)
         measured = measure_train_step(m, b, logits, autocast=torch.bfloat16)
-        plan = MemoryPlan.from_model(m, dtype='bf16', device=dev, seq_len=T, batch=1, checkpointing=True)
+        plan = MemoryPlan.from_model(m, precision='bf16', device=dev, seq_len=T, batch_size=1, gradient_checkpointing=True)
         est = estimate_train(plan)
         cmp = compare(est, measured)
         if dev == 'cuda':

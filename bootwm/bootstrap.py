@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .core import BootwmError, Transition, read_manifest, append_manifest, resolve, repair_tail
-from .generate import generate
+from .cache import row_codes, as_cache
+from .actions import decode_actions, score_actions
 from .shard import sharded, run_sharded
-from .train import encode_paths
 
 # %% auto #0
 __all__ = ['first_word', 'annotate_batch', 'annotate', 'stratified_topk', 'parse_mix', 'mix']
@@ -25,14 +25,10 @@ def first_word(text:str) -> str:
     return (text.split() or ['<empty>'])[0].lower()
 
 def annotate_batch(idm, rows:list[Transition], root, max_new:int=24, annotator:str='idm', cls_fn=first_word,
-                   temperature:float=0.0, top_p:float|None=None, generator=None) -> list[Transition]:
+                   temperature:float=0.0, top_p:float|None=None, generator=None, cache=None) -> list[Transition]:
     "Label a batch of pairs with the IDM's action (greedy by default, as the paper) and its mean token log-prob"
-    from bootwm.search import score_actions
-    enc = encode_paths(idm.image_tokenizer, [resolve(p, root) for r in rows for p in (r.src, r.tgt)])
-    srcs, tgts = [enc[str(resolve(r.src, root))][0] for r in rows], [enc[str(resolve(r.tgt, root))][0] for r in rows]
-    prompts = [idm.idm_example(s, t)['input_ids'] for s, t in zip(srcs, tgts)]
-    g = generate(idm, prompts, max_new, allowed=idm.text_mask, stop=idm.sp['eos'], temperature=temperature, top_p=top_p, generator=generator)
-    texts = [idm.tokenizer.decode(ids[m], skip_special_tokens=True).strip() for ids, m in zip(g.ids, g.mask)]
+    srcs, tgts = row_codes(idm.image_tokenizer, rows, root, cache=cache)     # images read through `cache` if given
+    texts = decode_actions(idm, srcs, tgts, max_new, temperature, top_p, generator)
     scores = score_actions(idm, srcs, tgts, texts).tolist()   # the likelihood of the text as stored (<eos> included)
     return [Transition(r.id, r.src, r.tgt, t or None, r.cls or cls_fn(t), s, annotator, r.meta)
             for r, t, s in zip(rows, texts, scores)]
@@ -45,12 +41,12 @@ def _seeded(kw:dict, rows, device) -> dict:
     return {**kw, 'generator': torch.Generator(device).manual_seed(int.from_bytes(hashlib.sha256(rows[0].id.encode()).digest()[:7], 'little'))}
 
 def annotate(idm, rows:list[Transition], root, out, batch_size:int=64, annotator:str='idm', cls_fn=first_word,
-             overwrite:bool=False, progress:bool=True, **kw) -> list[Transition]:
+             overwrite:bool=False, progress:bool=True, cache=None, **kw) -> list[Transition]:
     "Annotate unlabelled pairs into the manifest `out`, batch by batch; a rerun resumes where it stopped"
-    out = Path(out)
+    out, cache = Path(out), cache if cache is None else as_cache(cache, idm.image_tokenizer)
     if overwrite: out.unlink(missing_ok=True)
     repair_tail(out)                         # a run killed mid-write leaves at most one partial line
-    lab = lambda b: annotate_batch(idm, b, root, annotator=annotator, cls_fn=cls_fn, **_seeded(kw, b, idm.device))
+    lab = lambda b: annotate_batch(idm, b, root, annotator=annotator, cls_fn=cls_fn, cache=cache, **_seeded(kw, b, idm.device))
     if sharded(out):                         # under `accelerate launch`, or resuming one: see bootwm.shard
         run_sharded(rows, out, lab, chunk=batch_size, desc=f'annotate {out.name}', progress=progress, overwrite=overwrite)
         return read_manifest(out)

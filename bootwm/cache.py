@@ -13,10 +13,10 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 from fastcore.basics import patch
-from .core import BootwmError
+from .core import BootwmError, resolve, resolve
 
 # %% auto #0
-__all__ = ['file_digest', 'TokenCache', 'encode_paths_cached']
+__all__ = ['file_digest', 'TokenCache', 'as_cache', 'encode_paths', 'row_codes']
 
 # %% ../nbs/02b_cache.ipynb #d5370a1d
 def file_digest(path, memo:dict|None=None) -> str:
@@ -98,13 +98,11 @@ def _write(self:TokenCache, keys:list[str], codes, feats):
     self.index.update(items)
 
 # %% ../nbs/02b_cache.ipynb #b4bd0a54
-@patch
-def _encode(self:TokenCache, paths:list[str]):
-    "Codes and fp16 features of image files, in batches, as `encode_paths` computes them"
+def _encode(tok, paths:list[str], batch_size:int, half:bool=False):
+    "Codes `[B, n_tokens]` and features `[B, n_tokens, d]` of image files, in batches (features in fp16 when `half`)"
     out = []
-    for i in range(0, len(paths), self.batch_size):
-        b = paths[i:i+self.batch_size]; z = self.tok.features(b)
-        out.append((self.tok.quantize(z), z.half()))
+    for i in range(0, len(paths), batch_size):
+        z = tok.features(paths[i:i+batch_size]); out.append((tok.quantize(z), z.half() if half else z))
     return torch.cat([c for c, _ in out]), torch.cat([z for _, z in out])
 
 @patch
@@ -129,12 +127,32 @@ def get(self:TokenCache, paths) -> tuple[torch.Tensor, torch.Tensor]:
     ks, ps = list(todo), list(todo.values())
     while ks:                                       # one shard (or the tail shard's room) per write
         s, n0 = self._tail(); m = self.shard_size - n0
-        self._write(ks[:m], *self._encode(ps[:m])); ks, ps = ks[m:], ps[m:]
+        self._write(ks[:m], *_encode(self.tok, ps[:m], self.batch_size, half=True)); ks, ps = ks[m:], ps[m:]
     return self._read(keys)
 
 # %% ../nbs/02b_cache.ipynb #f05a6919
-def encode_paths_cached(cache:TokenCache, paths) -> dict:
-    "Codes and features of each distinct image path, from `cache` (as `bootwm.train.encode_paths` returns them)"
+def as_cache(cache, image_tokenizer) -> TokenCache:
+    "`cache` as a `TokenCache` of `image_tokenizer`: a folder opens one; a cache of another tokenizer is refused"
+    if not isinstance(cache, TokenCache): return TokenCache(cache, image_tokenizer)
+    if cache.tok.fingerprint != image_tokenizer.fingerprint:
+        raise BootwmError(f'{cache.dir}: a token cache of tokenizer {cache.tok.fingerprint}, not of {image_tokenizer.fingerprint}')
+    return cache
+
+def encode_paths(image_tokenizer, paths, cache=None, batch_size:int=256) -> dict:
+    "Codes and features of each distinct image path, read through `cache` (a `TokenCache` or its folder) if given"
     paths = list(dict.fromkeys(map(str, paths)))
-    codes, feats = cache.get(paths)
+    if not paths: return {}
+    codes, feats = _encode(image_tokenizer, paths, batch_size) if cache is None else as_cache(cache, image_tokenizer).get(paths)
     return {p: (c, f) for p, c, f in zip(paths, codes, feats)}
+
+def row_codes(image_tokenizer, rows, root, which=('src', 'tgt'), cache=None) -> list[torch.Tensor]:
+    "Stacked codes `[N, n_tokens]` of each image field in `which` of `rows` (paths relative to `root`), one `encode_paths` call"
+    paths = [[str(resolve(getattr(r, w), root)) for r in rows] for w in which]
+    enc = encode_paths(image_tokenizer, [p for ps in paths for p in ps], cache)
+    return [torch.stack([enc[p][0] for p in ps]) for ps in paths]
+
+def row_codes(image_tokenizer, rows, root, which=('src', 'tgt'), cache=None) -> list[torch.Tensor]:
+    "Stacked codes `[N, n_tokens]` of each image field in `which` of `rows` (paths relative to `root`), one `encode_paths` call"
+    paths = [[str(resolve(getattr(r, w), root)) for r in rows] for w in which]
+    enc = encode_paths(image_tokenizer, [p for ps in paths for p in ps], cache)
+    return [torch.stack([enc[p][0] for p in ps]) for ps in paths]

@@ -6,15 +6,13 @@ Docs: https://bootwm.github.io/bootwm/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7c8df3d4
 from __future__ import annotations
-import json, logging, os, random, dataclasses
+import json, logging, os, dataclasses
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-import numpy as np
 
 # %% auto #0
 __all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'subset_of', 'read_jsonl',
-           'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable',
-           'seed_everything']
+           'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
@@ -131,9 +129,3 @@ def resolve(path, root) -> Path:
 def registrable(cls, base) -> bool:
     "Whether subclass `cls` of `base` should enter `base`'s registry"
     return cls.__module__ != '__main__' or base.__module__ == '__main__'
-
-# %% ../nbs/00_core.ipynb #405e6a9a
-def seed_everything(seed:int):
-    "Seed python, numpy and torch"
-    import torch
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)

@@ -12,11 +12,14 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 from fastcore.basics import patch
+from fastcore.meta import delegates
 from .core import BootwmError, Transition, read_manifest, write_manifest, check_new, resolve
 from .toyworld import WorldConfig, SHAPES, triplets, video_pairs
 from .vlm import tiny_vlm, UnifiedVLM
-from .train import TrainConfig, train, KeepBest, encode_paths
-from .bootstrap import annotate, annotate_batch, stratified_topk
+from .train import TrainConfig, train, KeepBest
+from .cache import row_codes
+from .actions import decode_actions
+from .bootstrap import annotate, stratified_topk
 from .evaluate import oracle_scores, same_action, idm_metrics, copy_baseline, METRICS, ORACLE_METRICS, md_table
 
 # %% auto #0
@@ -99,22 +102,19 @@ def _split(root, name): return read_manifest(Path(root)/f'{name}.jsonl')
 # %% ../nbs/10_demo.ipynb #bf73bd54
 def idm_items(idm, rows:list[Transition], root, batch_size:int=256) -> list[float]:
     "Per item: 1 if the IDM's greedy action is the true action (canonically), else 0"
-    preds = [r.action for i in range(0, len(rows), batch_size) for r in annotate_batch(idm, rows[i:i+batch_size], root)]
+    srcs, tgts = row_codes(idm.image_tokenizer, rows, root)
+    preds = [t for i in range(0, len(rows), batch_size) for t in decode_actions(idm, srcs[i:i+batch_size], tgts[i:i+batch_size])]
     return [float(same_action(p, r.action)) for p, r in zip(preds, rows)]
-
-def _src_codes(vlm, rows, root):
-    paths = [str(resolve(r.src, root)) for r in rows]
-    enc = encode_paths(vlm.image_tokenizer, paths)
-    return torch.stack([enc[p][0] for p in paths])
 
 def _ks(k): return sorted({2**i for i in range(k.bit_length()) if 2**i <= k} | {k})
 
 @torch.no_grad()
 def fdm_items(fdm, rows:list[Transition], root, k:int=1, idm=None, seed:int=0, batch_size:int=100) -> dict:
     "Per-item oracle metrics of one sample; with an `idm`, per-item scores of best-of-K under IDM, random and oracle picks"
-    from bootwm.search import sample_images, score_actions
+    from bootwm.search import sample_images
+    from bootwm.actions import score_actions
     from bootwm.toyworld import load_world_config
-    wc, srcs, acts, n = load_world_config(root), _src_codes(fdm, rows, root), [r.action for r in rows], len(rows)
+    wc, srcs, acts, n = load_world_config(root), row_codes(fdm.image_tokenizer, rows, root, ('src',))[0], [r.action for r in rows], len(rows)
     g = torch.Generator().manual_seed(seed)
     cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, 1.0, generator=g)
                        for i in range(0, n, batch_size)])                                          # [N, k, n_tokens]
@@ -381,7 +381,7 @@ def gallery(fdm, idm, rows, root, out, k:int=8, n:int=4, seed:int=0) -> tuple[st
     "`gallery.png`: best-of-K on the first `n` test items whose K candidates are not all the same; returns the name and item indices"
     from bootwm.search import best_of_k
     from bootwm.toyworld import load_world_config
-    wc, src = load_world_config(root), _src_codes(fdm, rows[:8*n], root)
+    wc, src = load_world_config(root), row_codes(fdm.image_tokenizer, rows[:8*n], root, ('src',))[0]
     torch.manual_seed(seed)
     res = best_of_k(fdm, idm, src, [r.action for r in rows[:8*n]], k=k)
     idx = [i for i, r in enumerate(res) if len(set(map(tuple, r.candidates.tolist()))) > 1][:n]
@@ -487,6 +487,7 @@ def environment() -> dict:
                 platform=platform.platform(), cpu=cpu, cpu_count=os.cpu_count(), cpu_capability=torch.backends.cpu.get_cpu_capability(),
                 cpu_flags=[f for f in flags if f.startswith(('avx', 'fma', 'amx', 'sse4'))])
 
+@delegates(DemoConfig)
 def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bool=True, **kw) -> dict:
     "Run the four-claim experiment on the toy world; write report.md, plots, gallery and results.json under `out`"
     cfg, out, t0, load0 = DemoConfig(**{**(QUICK if quick else {}), **kw}), Path(out), time.time(), os.getloadavg()

@@ -8,12 +8,12 @@ Docs: https://bootwm.github.io/bootwm/evaluate.html.md"""
 # %% ../nbs/08_evaluate.ipynb #9ab9dc89
 from __future__ import annotations
 import numpy as np, torch
-from .core import Transition, resolve
+from .core import BootwmError, Transition
 from .toyworld import WorldConfig, oracle_next, parse, ActionParseError, InvalidAction
 
 # %% auto #0
-__all__ = ['ORACLE_METRICS', 'METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'idm_metrics',
-           'evaluate_idm', 'md_table', 'evaluate_fdm']
+__all__ = ['ORACLE_METRICS', 'METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'text_metrics',
+           'idm_metrics', 'evaluate_idm', 'md_table', 'evaluate_fdm']
 
 # %% ../nbs/08_evaluate.ipynb #92f575c1
 def oracle_scores(src_codes, action:str, pred_codes, cfg:WorldConfig=WorldConfig()) -> dict:
@@ -41,27 +41,29 @@ def same_action(pred:str, gold:str) -> bool:
     try: return parse(pred) == parse(gold)
     except ActionParseError: return False
 
-def idm_metrics(preds:list[str], golds:list[str]) -> dict:
-    "Canonical-action accuracy, BLEU and ROUGE-L of predicted actions"
+def text_metrics(preds:list[str], golds:list[str], bertscore=None) -> dict:
+    "BLEU, ROUGE-1, ROUGE-L and, given a `BERTScorer` (`bootwm.metrics.load_bertscore`), BERTScore F1 of predicted actions"
     import sacrebleu
     from rouge_score import rouge_scorer
+    if not preds or len(preds) != len(golds): raise BootwmError(f'text_metrics: {len(preds)} predictions for {len(golds)} gold actions')
     preds = [p or '' for p in preds]
-    sc = rouge_scorer.RougeScorer(['rougeL'])
-    return dict(accuracy=float(np.mean([same_action(p, g) for p, g in zip(preds, golds)])),
-                bleu=float(sacrebleu.corpus_bleu(preds, [golds]).score),
-                rougeL=float(np.mean([sc.score(g, p)['rougeL'].fmeasure for p, g in zip(preds, golds)])))
+    sc = [rouge_scorer.RougeScorer(['rouge1', 'rougeL']).score(g, p) for p, g in zip(preds, golds)]
+    out = dict(bleu=float(sacrebleu.corpus_bleu(preds, [golds]).score), rouge1=float(np.mean([s['rouge1'].fmeasure for s in sc])),
+               rougeL=float(np.mean([s['rougeL'].fmeasure for s in sc])))
+    if bertscore is not None: out['bertscore'] = float(bertscore.score(preds, golds)[2].mean())
+    return out
+
+def idm_metrics(preds:list[str], golds:list[str]) -> dict:
+    "Canonical-action accuracy (the toy world's parser) and the text metrics of predicted actions"
+    return dict(accuracy=float(np.mean([same_action(p or '', g) for p, g in zip(preds, golds)])), **text_metrics(preds, golds))
 
 # %% ../nbs/08_evaluate.ipynb #43ecedf5
-def _codes_of(vlm, rows, root, which):
-    from bootwm.train import encode_paths
-    paths = [str(resolve(getattr(r, which), root)) for r in rows]
-    enc = encode_paths(vlm.image_tokenizer, paths)
-    return torch.stack([enc[p][0] for p in paths])
-
-def evaluate_idm(idm, rows:list[Transition], root, batch_size:int=128) -> dict:
-    "IDM metrics of greedy actions on labelled test transitions"
-    from bootwm.bootstrap import annotate_batch
-    preds = [r.action for i in range(0, len(rows), batch_size) for r in annotate_batch(idm, rows[i:i+batch_size], root)]
+def evaluate_idm(idm, rows:list[Transition], root, batch_size:int=128, cache=None) -> dict:
+    "IDM metrics of greedy actions on labelled test transitions (images read through `cache` if given)"
+    from bootwm.cache import row_codes
+    from bootwm.actions import decode_actions
+    srcs, tgts = row_codes(idm.image_tokenizer, rows, root, cache=cache)
+    preds = [t for i in range(0, len(rows), batch_size) for t in decode_actions(idm, srcs[i:i+batch_size], tgts[i:i+batch_size])]
     return idm_metrics(preds, [r.action for r in rows])
 
 # %% ../nbs/08_evaluate.ipynb #1bf54dc6
@@ -75,10 +77,12 @@ def md_table(head:list, rows:list) -> list[str]:
     return ['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|'*len(head), *('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)]
 
 def evaluate_fdm(fdm, rows:list[Transition], root, cfg:WorldConfig=WorldConfig(), k:int=1, idm=None,
-                 temperature:float=1.0, batch_size:int=64, generator=None) -> dict:
+                 temperature:float=1.0, batch_size:int=64, generator=None, cache=None) -> dict:
     "Oracle metrics of one sample per item and, with an `idm`, best-of-K under IDM, random and oracle picks"
-    from bootwm.search import sample_images, score_actions
-    srcs, acts, n = _codes_of(fdm, rows, root, 'src'), [r.action for r in rows], len(rows)
+    from bootwm.cache import row_codes
+    from bootwm.search import sample_images
+    from bootwm.actions import score_actions
+    (srcs,), acts, n = row_codes(fdm.image_tokenizer, rows, root, ('src',), cache), [r.action for r in rows], len(rows)
     cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, temperature, generator=generator)
                        for i in range(0, n, batch_size)])                                # [N, k, n_tokens]
     orc = [[oracle_scores(s, a, c, cfg) for c in cs] for s, a, cs in zip(srcs, acts, cands)]

@@ -18,8 +18,8 @@ from .tokenizers import ImageTokenizer, GridTokenizer
 from .vlm import Backend, UnifiedVLM, word_tokenizer, get_peft_config, LORA_TARGETS
 
 # %% auto #0
-__all__ = ['FAMILIES', 'MODEL_TYPES', 'ChameleonLM', 'image_token_name', 'image_token_table', 'Chameleon', 'Liquid',
-           'tiny_chameleon', 'tiny_liquid', 'compute_dtype', 'load_vlm']
+__all__ = ['FAMILIES', 'MODEL_TYPES', 'PRECISIONS', 'DTYPES', 'ChameleonLM', 'image_token_name', 'image_token_table', 'Chameleon',
+           'Liquid', 'tiny_chameleon', 'tiny_liquid', 'precision_name', 'compute_dtype', 'load_vlm']
 
 # %% ../nbs/03c_families.ipynb #28e78030
 class ChameleonLM(ChameleonForConditionalGeneration):
@@ -112,11 +112,21 @@ def tiny_liquid(world=None, hidden:int=64, layers:int=2, heads:int=4, seed:int=0
 FAMILIES = {'chameleon': Chameleon, 'liquid': Liquid}      # config.model_type -> backend
 MODEL_TYPES = {'chameleon': 'chameleon', 'gemma': 'liquid'}
 
+PRECISIONS = ('auto', 'bf16', 'fp16', 'fp32')
+DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16, fp32=torch.float32)
+
+def precision_name(precision:str='auto') -> str:
+    "'bf16', 'fp16' or 'fp32': 'auto' is bf16 on GPUs that have it, fp16 on other GPUs (T4), fp32 on CPU"
+    if precision not in PRECISIONS: raise BootwmError(f'precision={precision!r}: expected one of {PRECISIONS}')
+    if precision != 'auto': return precision
+    return 'fp32' if not torch.cuda.is_available() else 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
+
 def compute_dtype(dtype='auto') -> torch.dtype:
-    "bf16 on GPUs that have it, fp16 on other GPUs (T4), fp32 on CPU; or `dtype` itself"
-    if dtype != 'auto': return getattr(torch, dtype) if isinstance(dtype, str) else dtype
-    if not torch.cuda.is_available(): return torch.float32
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    "The torch dtype of a precision ('auto', 'bf16', 'fp16', 'fp32'), of a torch dtype's name ('bfloat16'), or `dtype` itself"
+    if isinstance(dtype, torch.dtype): return dtype
+    if dtype in PRECISIONS: return DTYPES[precision_name(dtype)]
+    if isinstance(getattr(torch, str(dtype), None), torch.dtype): return getattr(torch, dtype)
+    raise BootwmError(f'dtype={dtype!r}: expected one of {PRECISIONS}, a torch dtype or its name')
 
 def _image_tokenizer(spec, family, path):
     from bootwm.vqgan import VQGANTokenizer

@@ -1,5 +1,5 @@
 """Recognition weights (paper Eq. 2): which target image tokens the world model should learn from, and
-how those weights are normalised.
+how those weights are normalised; the batches and the weighted loss that use them.
 
 Docs: https://bootwm.github.io/bootwm/importance.html.md"""
 
@@ -8,11 +8,11 @@ Docs: https://bootwm.github.io/bootwm/importance.html.md"""
 # %% ../nbs/04_importance.ipynb #15b60213
 from __future__ import annotations
 from dataclasses import dataclass
-import torch
+import torch, torch.nn.functional as F
 from .core import BootwmError
 
 # %% auto #0
-__all__ = ['NORMS', 'WeightConfig', 'token_weights', 'image_weights']
+__all__ = ['NORMS', 'WeightConfig', 'token_weights', 'image_weights', 'collate', 'token_logprobs', 'weighted_ce', 'label_tail']
 
 # %% ../nbs/04_importance.ipynb #9eef8e7f
 NORMS = ('none', 'raw', 'mean1')
@@ -39,3 +39,34 @@ def token_weights(z_src, z_tgt, norm:str='mean1', floor:float=0.3) -> torch.Tens
 def image_weights(image_tokenizer, srcs, tgts, norm:str='mean1', floor:float=0.3) -> torch.Tensor:
     "Eq. 2 weights `[B, n_tokens]` of the target images `tgts` given sources `srcs`"
     return token_weights(image_tokenizer.features(srcs), image_tokenizer.features(tgts), norm, floor)
+
+# %% ../nbs/04_importance.ipynb #85f72320
+def collate(examples:list[dict], pad:int) -> dict:
+    "Right-pad a list of examples (lists or tensors) into a batch; an example without weights weighs 1 everywhere"
+    n, lens = max(len(e['input_ids']) for e in examples), [len(e['input_ids']) for e in examples]
+    def col(k, fill, dtype, default=None):
+        out = torch.full((len(examples), n), fill, dtype=dtype)
+        for row, e, m in zip(out, examples, lens): row[:m] = torch.as_tensor(e[k], dtype=dtype) if k in e else default
+        return out
+    b = dict(input_ids=col('input_ids', pad, torch.long), labels=col('labels', -100, torch.long),
+             attention_mask=(torch.arange(n)[None] < torch.tensor(lens)[:, None]).long())
+    if 'weights' in examples[0]: b['weights'] = col('weights', 0., torch.float, default=1.)
+    return b
+
+def token_logprobs(logits, labels):
+    "Log-prob `[B, T-1]` of each next-token label (0 where unlabelled) and the mask of labelled positions"
+    logits, labels = logits[:, :-1].float(), labels[:, 1:]
+    mask = labels != -100
+    lp = -F.cross_entropy(logits.transpose(1, 2), labels.clamp_min(0), reduction='none')
+    return lp * mask, mask
+
+def weighted_ce(logits, labels, weights=None):
+    "Mean over labelled tokens of `weight * -log p(label)` (next-token shifted)"
+    lp, mask = token_logprobs(logits, labels)
+    w = mask.float() if weights is None else weights[:, 1:] * mask
+    return -(lp * w).sum() / mask.sum().clamp_min(1)
+
+def label_tail(labels) -> int:
+    "How many final positions a loss needs logits for: both templates put their labels at the end of the sequence"
+    first = int((labels != -100).int().argmax(-1).min())
+    return labels.shape[1] - max(first - 1, 0)

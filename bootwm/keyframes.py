@@ -1,5 +1,5 @@
 """Videos to unlabelled pairs: optical flow scores each frame's motion, the top `K_f` frames at least `I_f`
-apart are key-frames, and consecutive key-frames form a pair `(o_s, o_t)` (DESIGN §1, paper §3).
+apart are key-frames, and consecutive key-frames form a pair `(o_s, o_t)` (paper §3).
 
 Docs: https://bootwm.github.io/bootwm/keyframes.html.md"""
 

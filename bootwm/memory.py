@@ -8,7 +8,7 @@ Docs: https://bootwm.github.io/bootwm/memory.html.md"""
 
 # %% ../nbs/03b_memory.ipynb #b9d6ef43
 from __future__ import annotations
-import itertools, math, warnings
+import math, warnings
 from dataclasses import dataclass, replace
 import torch
 from fastcore.basics import patch
@@ -20,8 +20,7 @@ __all__ = ['GiB', 'BYTES', 'QUANTS', 'ATTNS', 'OPTIMIZERS', 'CUDA_CONTEXT', 'ALL
            'linear_shapes', 'param_counts', 'lora_params', 'meta_param_counts', 'quantised_bytes', 'weight_bytes',
            'layer_bytes_per_token', 'int8_inputs_per_token', 'scores_bytes', 'activation_bytes', 'Estimate',
            'fmt_bytes', 'trainable_bytes', 'estimate_train', 'kv_bytes', 'estimate_sampling', 'estimate_scoring',
-           'candidates', 'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big', 'held_bytes',
-           'saved_bytes', 'peak_bytes', 'measure_train_step', 'compare', 'compare_table']
+           'candidates', 'fit', 'MemoryBudgetWarning', 'device_budget_gb', 'warn_if_too_big']
 
 # %% ../nbs/03b_memory.ipynb #ccec9e0e
 GiB = 2**30
@@ -44,14 +43,14 @@ class MemoryPlan:
     qk_norm: bool = False            # LayerNorm on queries and keys (Chameleon)
     other_params: int = 0            # weights beside the LM, never quantised (Chameleon's VQ encoder)
     quant: str|None = 'nf4'          # None, 'int8' (LLM.int8) or 'nf4' (4-bit, double quantisation)
-    dtype: str = 'bf16'              # compute dtype: 'bf16', 'fp16' (T4) or 'fp32' (CPU)
+    precision: str = 'bf16'          # compute dtype: 'bf16', 'fp16' (T4) or 'fp32' (CPU)
     lora_r: int = 16                 # 0: full fine-tuning (quant must then be None)
     lora_targets: tuple = tuple(LORA_TARGETS)
     lora_dropout: float = 0.05
     seq_len: int = 2100              # tokens per sequence (train, score) or per prompt (sample)
-    batch: int = 1                   # sequences per micro-batch (train), prompts per call (sample), candidates per batch (score)
-    accum: int = 1                   # micro-batches per optimizer step (train), calls (sample) or batches (score)
-    checkpointing: bool = True       # gradient checkpointing of every decoder layer (train)
+    batch_size: int = 1              # sequences per micro-batch (train), prompts per call (sample), candidates per batch (score)
+    grad_accum: int = 1              # micro-batches per optimizer step (train), calls (sample) or batches (score)
+    gradient_checkpointing: bool = True  # gradient checkpointing of every decoder layer (train)
     attn: str = 'sdpa'               # 'sdpa' / 'flash' keep no score matrix; 'eager' keeps heads x T x T scores
     optimizer: str = 'adamw'         # 'adamw' (2 states per trainable weight) or 'sgd'
     new_tokens: int = 1024           # tokens written per sample (sample)
@@ -64,12 +63,12 @@ class MemoryPlan:
     def __post_init__(self):
         if self.attn == 'flash': self.shared_prompt = False    # flash attention takes no 4-D mask: generate copies
         for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim',
-                  'intermediate_size', 'vocab_size', 'seq_len', 'batch', 'accum', 'new_tokens', 'k', 'streams'):
+                  'intermediate_size', 'vocab_size', 'seq_len', 'batch_size', 'grad_accum', 'new_tokens', 'k', 'streams'):
             if not isinstance(getattr(self, k), int) or getattr(self, k) < 1:
                 raise BootwmError(f'MemoryPlan.{k}={getattr(self, k)!r}: must be a positive integer')
         if self.num_attention_heads % self.num_key_value_heads:
             raise BootwmError(f'MemoryPlan.num_key_value_heads={self.num_key_value_heads}: must divide num_attention_heads={self.num_attention_heads}')
-        for k, ok in (('quant', QUANTS), ('dtype', tuple(BYTES)), ('attn', ATTNS), ('optimizer', tuple(OPTIMIZERS)), ('device', ('cuda', 'cpu'))):
+        for k, ok in (('quant', QUANTS), ('precision', tuple(BYTES)), ('attn', ATTNS), ('optimizer', tuple(OPTIMIZERS)), ('device', ('cuda', 'cpu'))):
             if getattr(self, k) not in ok: raise BootwmError(f'MemoryPlan.{k}={getattr(self, k)!r}: expected one of {ok}')
         if self.lora_r < 0: raise BootwmError(f'MemoryPlan.lora_r={self.lora_r}: must be 0 (full fine-tuning) or positive')
         if not 0 <= self.logit_tokens <= self.seq_len: raise BootwmError(f'MemoryPlan.logit_tokens={self.logit_tokens}: must be in [0, seq_len={self.seq_len}]')
@@ -154,23 +153,23 @@ def quantised_bytes(quant:str, out:int, inp:int) -> int:
 def _kbit(p:MemoryPlan, training:bool) -> bool: return training and p.quant is not None
 def _full(p:MemoryPlan, training:bool) -> int:
     "Bytes a weight of the unquantised parts (embeddings, head, norms): fp32 after k-bit preparation"
-    return 4 if _kbit(p, training) else BYTES[p.dtype]
+    return 4 if _kbit(p, training) else BYTES[p.precision]
 
 def weight_bytes(p:MemoryPlan, training:bool=True) -> dict:
     "Bytes of the frozen weights: `linears` (the projections) and `unquantised` (embeddings, head, norms, the rest)"
     pc, L = param_counts(p), p.num_hidden_layers
     lin = (L*sum(quantised_bytes(p.quant, o, i) for o, i in linear_shapes(p).values()) if p.quant
-           else (pc['attn'] + pc['mlp'])*BYTES[p.dtype])
+           else (pc['attn'] + pc['mlp'])*BYTES[p.precision])
     rope = 2*p.head_dim//2*4                                   # inv_freq and original_inv_freq buffers, fp32
     return dict(linears=lin, unquantised=(pc['embed'] + pc['lm_head'] + pc['norms'] + pc['other'])*_full(p, training) + rope)
 
 # %% ../nbs/03b_memory.ipynb #1fdbe809
-def _stream(p:MemoryPlan, training:bool=True) -> int: return 4 if p.dtype == 'fp32' or _kbit(p, training) else BYTES[p.dtype]
+def _stream(p:MemoryPlan, training:bool=True) -> int: return 4 if p.precision == 'fp32' or _kbit(p, training) else BYTES[p.precision]
 
 def layer_bytes_per_token(p:MemoryPlan, first:bool=False) -> float:
     "Bytes one decoder layer saves for backward per token (eager attention's T x T scores apart)"
     H, I, r, nh, nkv = p.hidden_size, p.intermediate_size, p.lora_r, p.num_attention_heads, p.num_key_value_heads
-    Hq, Hkv, c, s, f = nh*p.head_dim, nkv*p.head_dim, BYTES[p.dtype], _stream(p), 4
+    Hq, Hkv, c, s, f = nh*p.head_dim, nkv*p.head_dim, BYTES[p.precision], _stream(p), 4
     m = (1 if p.device == 'cuda' else 4) if p.lora_dropout > 0 else 0
     x = 2*H*f + 2*f + 3*I*s                                              # norm inputs + rsqrt, MLP gate/up/act
     if p.qk_norm: x += (Hq + Hkv)*f + 2*(nh + nkv)*f
@@ -184,11 +183,11 @@ def int8_inputs_per_token(p:MemoryPlan, first:bool=False) -> int:
     "Bytes a layer's LLM.int8 linears keep of their inputs per token (as `ctx` attributes, unseen by saved-tensor hooks)"
     if p.quant != 'int8': return 0
     H, s = p.hidden_size, _stream(p)
-    return (2*H + p.intermediate_size)*s + p.num_attention_heads*p.head_dim*BYTES[p.dtype] - (H*s if first else 0)
+    return (2*H + p.intermediate_size)*s + p.num_attention_heads*p.head_dim*BYTES[p.precision] - (H*s if first else 0)
 
 def scores_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "Eager attention's saved softmax of one layer (fp32, plus its compute-dtype copy)"
-    c = BYTES[p.dtype]
+    c = BYTES[p.precision]
     return rows*p.num_attention_heads*T*T*(4 + (c if c != 4 else 0)) if p.attn == 'eager' else 0
 
 # %% ../nbs/03b_memory.ipynb #effd8983
@@ -196,11 +195,11 @@ def _lt(p:MemoryPlan) -> int: return p.logit_tokens or p.seq_len    # positions 
 
 def activation_bytes(p:MemoryPlan) -> dict:
     "Bytes saved for backward by one training micro-batch: `body` (layers), `head` (norm, head, loss), `layer` (one layer)"
-    B, T, L, H, V = p.batch, p.seq_len, p.num_hidden_layers, p.hidden_size, p.vocab_size
-    s, c, n = _stream(p), BYTES[p.dtype], p.batch*p.seq_len
+    B, T, L, H, V = p.batch_size, p.seq_len, p.num_hidden_layers, p.hidden_size, p.vocab_size
+    s, c, n = _stream(p), BYTES[p.precision], p.batch_size*p.seq_len
     rope = 2*T*p.head_dim*s                                              # cos, sin (shared by the layers)
     layer = n*layer_bytes_per_token(p) + scores_bytes(p, B, T)
-    if p.checkpointing: body = n*L*H*s                                   # each layer's input
+    if p.gradient_checkpointing: body = n*L*H*s                                   # each layer's input
     else: body = n*((L - 1)*layer_bytes_per_token(p) + layer_bytes_per_token(p, first=True)) + L*scores_bytes(p, B, T)
     head = n*(H*4 + 4) + B*(_lt(p) - 1)*(V*4 + 12)       # final norm input and rsqrt; fp32 log-softmax, targets, weights
     if p.quant and c != 4: head += V*H*c                   # autocast's compute-dtype copy of the (k-bit prepared) fp32 head
@@ -225,10 +224,10 @@ class Estimate:
     def gib(self) -> float: return self.total / GiB
     def summary(self) -> str:
         p = self.plan
-        run = dict(train=f'seq {p.seq_len} x batch {p.batch} (accum {p.accum}), checkpointing {"on" if p.checkpointing else "off"}',
-                   sample=f'prompt {p.seq_len} + {p.new_tokens} new, {p.batch} prompt(s) x k {p.k} x {p.streams} stream(s), {p.accum} call(s), prompt cache {"shared" if p.shared_prompt else "copied"}',
-                   score=f'{p.batch} candidate(s) of {p.seq_len} tokens, {p.accum} batch(es)')[self.task]
-        return f'{self.task}: quant {p.quant}, {p.dtype}, LoRA r {p.lora_r}, {p.attn}, {run}'
+        run = dict(train=f'seq {p.seq_len} x batch {p.batch_size} (accum {p.grad_accum}), checkpointing {"on" if p.gradient_checkpointing else "off"}',
+                   sample=f'prompt {p.seq_len} + {p.new_tokens} new, {p.batch_size} prompt(s) x k {p.k} x {p.streams} stream(s), {p.grad_accum} call(s), prompt cache {"shared" if p.shared_prompt else "copied"}',
+                   score=f'{p.batch_size} candidate(s) of {p.seq_len} tokens, {p.grad_accum} batch(es)')[self.task]
+        return f'{self.task}: quant {p.quant}, {p.precision}, LoRA r {p.lora_r}, {p.attn}, {run}'
     def __str__(self):
         u, name = (GiB, 'GiB') if self.total >= 0.1*GiB else (2**20, 'MiB')
         rows = [f'{self.summary()}', f'peak at {self.phase}: {fmt_bytes(self.total)}']
@@ -249,34 +248,34 @@ def _with_overhead(p:MemoryPlan, parts:dict, fixed:int) -> dict:
 def trainable_bytes(p:MemoryPlan) -> dict:
     "LoRA (fp32) or all weights (full fine-tuning, in the compute dtype), their gradients and optimizer states"
     if p.lora_r: n, b, own = lora_params(p), 4, lora_params(p)*4
-    else: n, b, own = sum(param_counts(p).values()), BYTES[p.dtype], 0    # the weights are already in `weight_bytes`
+    else: n, b, own = sum(param_counts(p).values()), BYTES[p.precision], 0    # the weights are already in `weight_bytes`
     return dict(adapters=own, grads=n*b, optimizer=OPTIMIZERS[p.optimizer]*n*b)
 
 def estimate_train(p:MemoryPlan) -> Estimate:
-    "Peak memory of one training micro-batch of `p.batch` sequences of `p.seq_len` tokens"
+    "Peak memory of one training micro-batch of `p.batch_size` sequences of `p.seq_len` tokens"
     if p.quant and not p.lora_r: raise BootwmError(f'estimate_train: quant={p.quant!r} with lora_r=0; a quantised model trains through LoRA only')
     w, t, a = weight_bytes(p), trainable_bytes(p), activation_bytes(p)
-    n, I, H = p.batch*p.seq_len, p.intermediate_size, p.hidden_size
+    n, I, H = p.batch_size*p.seq_len, p.intermediate_size, p.hidden_size
     fixed = {'weights (quantised linears)': w['linears'], 'weights (embeddings, head, norms)': w['unquantised'],
              'LoRA weights': t['adapters'], 'gradients': t['grads'],
              'optimizer states': t['optimizer']}
     loss = {'activations (layers)': a['body'], 'activations (head, log-softmax)': a['head'],
-            'loss gradients (2 x fp32 B T V)': 2*4*p.batch*(_lt(p) - 1)*p.vocab_size}
-    grads = n*2*(H + I)*_stream(p) + (p.batch*p.num_attention_heads*p.seq_len**2*4 if p.attn == 'eager' else 0)
-    layer = {'activations (layers)': a['body'], 'recomputed layer': a['layer'] if p.checkpointing else 0, 'layer gradients': grads}
+            'loss gradients (2 x fp32 B T V)': 2*4*p.batch_size*(_lt(p) - 1)*p.vocab_size}
+    grads = n*2*(H + I)*_stream(p) + (p.batch_size*p.num_attention_heads*p.seq_len**2*4 if p.attn == 'eager' else 0)
+    layer = {'activations (layers)': a['body'], 'recomputed layer': a['layer'] if p.gradient_checkpointing else 0, 'layer gradients': grads}
     phase, parts = max((('loss backward', loss), ('layer backward', layer)), key=lambda x: sum(x[1].values()))
     return Estimate('train', p, phase, _with_overhead(p, {**fixed, **parts}, sum(fixed.values())))
 
 # %% ../nbs/03b_memory.ipynb #e9f3d464
 def kv_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "KV cache of `rows` sequences of `T` tokens: `2 x layers x kv_heads x head_dim x T x rows` in the compute dtype"
-    return 2*p.num_hidden_layers*p.num_key_value_heads*p.head_dim*T*rows*BYTES[p.dtype]
+    return 2*p.num_hidden_layers*p.num_key_value_heads*p.head_dim*T*rows*BYTES[p.precision]
 
 def _forward_bytes(p:MemoryPlan, rows:int, T:int) -> int:
     "Transient activations of one layer in a no-grad forward: residual, norm and attention outputs, MLP, 4-D mask"
     # measured on CPU: about 4 hidden-size and 3 MLP-width tensors per token are alive at once
-    mask = rows*T*T*(BYTES[p.dtype] if p.attn == 'eager' else 1)          # additive float (eager) or boolean (sdpa)
-    return rows*T*(4*p.hidden_size + 3*p.intermediate_size)*BYTES[p.dtype] + scores_bytes(p, rows, T) + mask
+    mask = rows*T*T*(BYTES[p.precision] if p.attn == 'eager' else 1)          # additive float (eager) or boolean (sdpa)
+    return rows*T*(4*p.hidden_size + 3*p.intermediate_size)*BYTES[p.precision] + scores_bytes(p, rows, T) + mask
 
 def _inference_weights(p:MemoryPlan) -> dict:
     w = weight_bytes(p, training=False)
@@ -284,9 +283,9 @@ def _inference_weights(p:MemoryPlan) -> dict:
             'weights (embeddings, head, norms)': w['unquantised'], 'LoRA weights': lora_params(p)*4}
 
 def estimate_sampling(p:MemoryPlan) -> Estimate:
-    "Peak memory of sampling `p.k` continuations of `p.new_tokens` tokens for `p.batch` prompts of `p.seq_len` tokens"
-    w, L, V, c = _inference_weights(p), p.num_hidden_layers, p.vocab_size, BYTES[p.dtype]
-    rows0 = p.batch*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
+    "Peak memory of sampling `p.k` continuations of `p.new_tokens` tokens for `p.batch_size` prompts of `p.seq_len` tokens"
+    w, L, V, c = _inference_weights(p), p.num_hidden_layers, p.vocab_size, BYTES[p.precision]
+    rows0 = p.batch_size*p.streams; rows = rows0*p.k; Tp, Tn = p.seq_len, p.new_tokens
     prompt_logits, step = rows0*V*c, rows*V*(c + 16)                   # the prompt's last logits; a step's logits, fp32 copies
     if p.shared_prompt:    # a row per prompt, k new tokens a step; the step's mask and the one it replaces
         m = 2*rows*(Tp + p.k*Tn)*(c if p.attn == 'eager' else 1)
@@ -300,8 +299,8 @@ def estimate_sampling(p:MemoryPlan) -> Estimate:
 
 # %% ../nbs/03b_memory.ipynb #82b9f639
 def estimate_scoring(p:MemoryPlan) -> Estimate:
-    "Peak memory of scoring `p.batch` sequences of `p.seq_len` tokens in one no-grad forward with fp32 log-softmax"
-    w, rows, T, V, c = _inference_weights(p), p.batch, p.seq_len, p.vocab_size, BYTES[p.dtype]
+    "Peak memory of scoring `p.batch_size` sequences of `p.seq_len` tokens in one no-grad forward with fp32 log-softmax"
+    w, rows, T, V, c = _inference_weights(p), p.batch_size, p.seq_len, p.vocab_size, BYTES[p.precision]
     kv, Tl = (kv_bytes(p, rows, T) if p.score_cache else 0), _lt(p)
     phases = {'forward': {'KV cache': kv, 'activations / logits': max(_forward_bytes(p, rows, T), rows*Tl*V*c)},
               'log-softmax': {'logits (fp32 copy + log-softmax)': rows*(Tl - 1)*V*(12 if c == 4 else 8)}}
@@ -316,12 +315,12 @@ def _halvings(n:int):
 
 def candidates(p:MemoryPlan, task:str='train'):
     "Plans in order of preference: quantisation, then checkpointing (training), then smaller batches or K per call"
-    size = 'k' if task == 'sample' else 'batch'
-    total = getattr(p, size)*p.accum
+    size = 'k' if task == 'sample' else 'batch_size'
+    total = getattr(p, size)*p.grad_accum
     for q in (QUANTS if p.lora_r else (None,)):
-        for ck in ((False, True) if task == 'train' else (p.checkpointing,)):
+        for ck in ((False, True) if task == 'train' else (p.gradient_checkpointing,)):
             for n in _halvings(getattr(p, size)):
-                yield replace(p, quant=q, checkpointing=ck, accum=math.ceil(total/n), **{size: n})
+                yield replace(p, quant=q, gradient_checkpointing=ck, grad_accum=math.ceil(total/n), **{size: n})
 
 def fit(p:MemoryPlan, budget_gb:float=16, task:str='train', quants=QUANTS) -> Estimate:
     "The estimate of the first plan (in order of preference, trying `quants`) whose peak fits in `budget_gb` GiB"
@@ -353,89 +352,3 @@ def warn_if_too_big(est:Estimate, budget_gb:float|None=None, error:bool=False) -
     if error: raise BootwmError(msg)
     warnings.warn(msg, MemoryBudgetWarning, stacklevel=2)
     return False
-
-# %% ../nbs/03b_memory.ipynb #898f4334
-def _storages(ts) -> dict:
-    return {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in ts if torch.is_tensor(t) and t.device.type != 'meta'}
-
-def _quant_state_tensors(model):
-    for w in (getattr(m, 'weight', None) for m in model.modules()):
-        qs = getattr(w, 'quant_state', None)
-        for s in (qs, getattr(qs, 'state2', None)):
-            if s is not None: yield from (v for v in vars(s).values() if torch.is_tensor(v))
-        if getattr(w, 'SCB', None) is not None: yield w.SCB
-
-def held_bytes(model) -> int:
-    "Bytes of the distinct storages behind `model`'s parameters, buffers and quantisation state"
-    return sum(_storages([*model.parameters(), *model.buffers(), *_quant_state_tensors(model)]).values())
-
-def saved_bytes(fn, exclude=()):
-    "Run `fn()`; return its result and the bytes of distinct storages autograd saved meanwhile (those of `exclude` apart)"
-    skip, seen = set(_storages(exclude)), {}
-    def pack(t):
-        s = t.untyped_storage()
-        if s.data_ptr() not in skip: seen[s.data_ptr()] = s.nbytes()
-        return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): out = fn()
-    return out, sum(seen.values())
-
-def _walk(events):
-    for e in events: yield e; yield from _walk(e.children)
-
-def peak_bytes(fn, device:str='cpu'):
-    "Run `fn()`; return its result and the peak bytes allocated above the start"
-    if device == 'cuda':
-        torch.cuda.synchronize(); start = torch.cuda.memory_allocated(); torch.cuda.reset_peak_memory_stats()
-        out = fn(); torch.cuda.synchronize()
-        return out, torch.cuda.max_memory_allocated() - start
-    from torch.profiler import profile, ProfilerActivity
-    from torch._C._profiler import _EventType
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: out = fn()
-    ev = sorted((e for e in _walk(prof.profiler.kineto_results.experimental_event_tree())
-                 if e.tag == _EventType.Allocation and e.extra_fields.device.type == 'cpu'), key=lambda e: e.start_time_ns)
-    return out, max([0, *itertools.accumulate(e.extra_fields.alloc_size for e in ev)])
-
-# %% ../nbs/03b_memory.ipynb #a3211706
-def _loss(model, batch, logits_fn, autocast):
-    "`weighted_ce` of a forward run the way `Trainer` (accelerate) runs it: autocast, then logits upcast to fp32"
-    from bootwm.train import weighted_ce
-    with torch.autocast(next(model.parameters()).device.type, dtype=autocast, enabled=autocast is not None):
-        logits = logits_fn(batch['input_ids'], batch['attention_mask'])
-    logits, keep = logits.float(), logits.shape[1]         # drops the compute-dtype logits, as `convert_outputs_to_fp32` does
-    w = batch.get('weights')                               # a `logits_fn` may return the labelled tail only (`label_tail`)
-    return weighted_ce(logits, batch['labels'][:, -keep:], None if w is None else w[:, -keep:])
-
-def measure_train_step(model, batch:dict, logits_fn=None, autocast=None, lr:float=1e-3) -> dict:
-    "Measured bytes of one training step of `model` (in train mode) on `batch`: weights, optimizer, saved, peak"
-    logits_fn = logits_fn or (lambda ids, mask: model(input_ids=ids, attention_mask=mask).logits)
-    opt = torch.optim.AdamW([w for w in model.parameters() if w.requires_grad], lr=lr)
-    weights, dev, params = held_bytes(model), next(model.parameters()).device.type, list(model.parameters())
-    def step():
-        loss, saved = saved_bytes(lambda: _loss(model, batch, logits_fn, autocast), exclude=params)
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-        return saved
-    step()                                                              # creates the optimizer states
-    opt_bytes = sum(_storages([v for s in opt.state.values() for v in s.values()]).values())
-    saved, peak = peak_bytes(step, dev)
-    return dict(weights=weights, optimizer=opt_bytes, saved=saved, peak=weights + opt_bytes + peak)
-
-# %% ../nbs/03b_memory.ipynb #3e3e1b3a
-def _hooked_bytes(p:MemoryPlan) -> int:
-    "Estimated bytes autograd saves in one forward, as saved-tensor hooks see them (int8's `ctx` inputs apart)"
-    a, n, L = activation_bytes(p), p.batch*p.seq_len, p.num_hidden_layers
-    ctx = 0 if p.checkpointing else n*((L - 1)*int8_inputs_per_token(p) + int8_inputs_per_token(p, first=True))
-    return a['body'] + a['head'] - ctx
-
-def compare(est:Estimate, measured:dict) -> dict:
-    "`part -> (estimated, measured, measured / estimated)` for the parts `measured` has (weights, optimizer, saved, peak)"
-    e = est.parts
-    estimated = dict(weights=sum(v for k, v in e.items() if k.startswith(('weights', 'LoRA'))), optimizer=e.get('optimizer states', 0),
-                     saved=_hooked_bytes(est.plan) if est.task == 'train' else 0, peak=est.total)
-    return {k: (estimated[k], m, m/estimated[k]) for k, m in measured.items() if k in estimated}
-
-def compare_table(rows:dict) -> str:
-    "A markdown table of `compare` results, one row per setting and part"
-    out = ['| setting | part | estimated (MB) | measured (MB) | measured / estimated |', '|---|---|---|---|---|']
-    for name, cmp in rows.items():
-        out += [f'| {name} | {k} | {e/1e6:.2f} | {m/1e6:.2f} | {r:.3f} |' for k, (e, m, r) in cmp.items()]
-    return '\n'.join(out)

@@ -18,7 +18,7 @@ from .tokenizers import load_image
 
 # %% auto #0
 __all__ = ['l1_distance', 'Embedder', 'load_clip', 'load_dino', 'tiny_clip', 'tiny_dino', 'embed_images', 'embed_texts',
-           'image_metrics', 'summarize', 'load_bertscore', 'text_metrics', 'tiny_bert', 'idm_text_metrics']
+           'image_metrics', 'summarize', 'load_bertscore', 'tiny_bert', 'idm_text_metrics']
 
 # %% ../nbs/13_metrics.ipynb #4982d371
 def l1_distance(pred, tgt, size:int|None=None) -> float:
@@ -173,19 +173,6 @@ def load_bertscore(path, num_layers:int|None=None, batch_size:int=64, device=Non
         raise BootwmError(f'{path}: the tokenizer has no model_max_length; set it in tokenizer_config.json')
     return bert_score.BERTScorer(model_type=str(path), num_layers=n, batch_size=batch_size, device=str(_device(device)))
 
-def text_metrics(preds:list[str], golds:list[str], bertscore=None) -> dict:
-    "BLEU, ROUGE-1, ROUGE-L and (given a model folder or `BERTScorer`) BERTScore F1 of predicted actions"
-    from rouge_score import rouge_scorer
-    from bootwm.evaluate import idm_metrics
-    if not preds or len(preds) != len(golds): raise BootwmError(f'text_metrics: {len(preds)} predictions for {len(golds)} gold actions')
-    preds = [p or '' for p in preds]
-    m, sc = idm_metrics(preds, golds), rouge_scorer.RougeScorer(['rouge1'])
-    out = dict(bleu=m['bleu'], rouge1=float(np.mean([sc.score(g, p)['rouge1'].fmeasure for p, g in zip(preds, golds)])), rougeL=m['rougeL'])
-    if bertscore is not None:
-        bs = bertscore if hasattr(bertscore, 'score') else load_bertscore(bertscore)
-        out['bertscore'] = float(bs.score(preds, golds)[2].mean())
-    return out
-
 # %% ../nbs/13_metrics.ipynb #b72d2787
 def tiny_bert(path, seed:int=0, hidden:int=32) -> Path:
     "Save a tiny random BERT and a word-piece tokenizer over the toy world's words to `path`"
@@ -207,4 +194,5 @@ def idm_text_metrics(rows:list[Transition], preds:dict[str, str], bertscore=None
     if bertscore is not None and not hasattr(bertscore, 'score'): bertscore = load_bertscore(bertscore)
     groups = {'overall': rows}
     for r in rows: groups.setdefault(subset_of(r), []).append(r)
+    from bootwm.evaluate import text_metrics
     return {g: dict(n=len(rs), **text_metrics([preds[r.id] for r in rs], [r.action for r in rs], bertscore)) for g, rs in groups.items()}

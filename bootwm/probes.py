@@ -10,9 +10,9 @@ Docs: https://bootwm.github.io/bootwm/probes.html.md"""
 from __future__ import annotations
 import math
 import numpy as np, torch
-from .core import BootwmError, Transition, resolve
-from .train import encode_paths
-from .search import score_actions, mean_logprobs
+from .core import BootwmError, Transition
+from .cache import row_codes
+from .actions import score_actions, mean_logprobs
 from .metrics import subset_of, summarize
 
 # %% auto #0
@@ -46,17 +46,13 @@ def negative_triples(srcs, tgts, actions:list[str], seed:int=0) -> dict:
                 swapped=(tgts, srcs, actions, [not s for s in same]))
 
 # %% ../nbs/13a_probes.ipynb #0056da70
-def _encode(vlm, rows, root):
-    enc = encode_paths(vlm.image_tokenizer, [resolve(p, root) for r in rows for p in (r.src, r.tgt)])
-    return [enc[str(resolve(r.src, root))][0] for r in rows], [enc[str(resolve(r.tgt, root))][0] for r in rows]
-
 def probe(vlm, rows:list[Transition], root, modes=MODES, negatives=NEGATIVES, seed:int=0, batch_size:int=64,
-          progress:bool=True) -> list[dict]:
+          progress:bool=True, cache=None) -> list[dict]:
     "Per item: mean log-likelihood of the real trajectory and of each negative, as `'{mode}/{kind}'` fields"
     bad = [r.id for r in rows if not (r.tgt and r.action)]
     if bad: raise BootwmError(f'{len(bad)} item(s) lack a target or an action, e.g. ids {bad[:5]}; probe items with both')
     if unknown := set(modes) - set(MODES) | set(negatives) - set(NEGATIVES): raise BootwmError(f'unknown modes/negatives {sorted(unknown)}')
-    srcs, tgts = _encode(vlm, rows, root); acts = [r.action for r in rows]; n = len(rows)
+    srcs, tgts = map(list, row_codes(vlm.image_tokenizer, rows, root, cache=cache)); acts = [r.action for r in rows]; n = len(rows)
     trip = dict(real=(srcs, tgts, acts, [True]*n)) | {k: v for k, v in negative_triples(srcs, tgts, acts, seed).items() if k in negatives}
     S, T, A = (sum((list(v[i]) for v in trip.values()), []) for i in range(3))
     items = [dict(id=r.id, subset=subset_of(r)) for r in rows]

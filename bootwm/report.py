@@ -267,7 +267,8 @@ def _drop_stale(path:Path, keys:dict):
     if len(keep) < len(rows):
         tmp = path.with_name(path.name + '.tmp'); tmp.write_text(''.join(json.dumps(r.to_dict()) + '\n' for r in keep)); tmp.replace(path)
 
-def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True, quant:str|None=None) -> dict:
+def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, progress:bool=True, quant:str|None=None,
+                    cache=None) -> dict:
     "`{id: action}` the IDM (model or folder) writes greedily for each row's (src, tgt); resumable in the JSONL `out`"
     from dataclasses import replace
     from bootwm.core import read_manifest
@@ -279,11 +280,11 @@ def predict_actions(idm, rows:list[Transition], root, out, batch_size:int=16, pr
         if isinstance(idm, (str, Path)):
             from bootwm.families import load_vlm
             idm = load_vlm(idm, quant=quant)
-        annotate(idm, todo, root, out, batch_size, annotator='idm', progress=progress)
+        annotate(idm, todo, root, out, batch_size, annotator='idm', progress=progress, cache=cache)
     return {r.id: r.action or '' for r in read_manifest(out) if r.id in keys}
 
 def run_idm_eval(rows:list[Transition], root, idms:dict, out, bertscore=None, reference=None, overwrite:bool=False,
-                 progress:bool=True, notes:list[str]=(), batch_size:int=16, quant:str|None=None) -> dict:
+                 progress:bool=True, notes:list[str]=(), batch_size:int=16, quant:str|None=None, cache=None) -> dict:
     "The paper's Table 1: each IDM (name -> model or folder) on the rows with a target; report under `out`; returns the table"
     from bootwm.metrics import idm_text_metrics, load_bertscore
     out = Path(out); check_new(out/'report.md', overwrite); out.mkdir(parents=True, exist_ok=True)
@@ -292,7 +293,7 @@ def run_idm_eval(rows:list[Transition], root, idms:dict, out, bertscore=None, re
     bs = load_bertscore(bertscore) if isinstance(bertscore, (str, Path)) else bertscore
     table = {}
     for name, idm in idms.items():
-        acts = predict_actions(idm, rows, root, out/'systems'/name/'actions.jsonl', batch_size, progress, quant)
+        acts = predict_actions(idm, rows, root, out/'systems'/name/'actions.jsonl', batch_size, progress, quant, cache)
         for sub, m in idm_text_metrics(rows, acts, bs).items():
             table.setdefault(sub, {})[name] = dict(m, bleu=m['bleu']/100)          # BLEU on 0-1, as the paper's Table 1
     for r in (read_reference(reference) if reference else []):

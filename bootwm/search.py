@@ -10,38 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 from .generate import generate
-from .train import collate, token_logprobs, label_tail
+from fastcore.meta import delegates
+from .actions import as_codes, score_actions
 
 # %% auto #0
-__all__ = ['mean_logprobs', 'score_actions', 'sample_images', 'SearchResult', 'best_of_k']
-
-# %% ../nbs/07_search.ipynb #dfee1d3a
-def _codes(tok, xs): return torch.stack([torch.as_tensor(x) for x in xs]) if torch.is_tensor(xs[0]) else tok.encode(xs)
-
-@torch.no_grad()
-def mean_logprobs(vlm, examples:list[dict], batch_size:int=256, progress:bool=False) -> torch.Tensor:
-    "Mean log-likelihood `[N]` of each example's labelled tokens (length-normalised), in batches"
-    from tqdm.auto import tqdm
-    was_training = vlm.model.training; vlm.model.eval(); out = []
-    for i in tqdm(range(0, len(examples), batch_size), disable=not progress):
-        b = {k: v.to(vlm.device) for k, v in collate(examples[i:i+batch_size], vlm.sp['pad']).items()}
-        keep = label_tail(b['labels'])           # logits of the labelled tail only, and no KV cache
-        lp, m = token_logprobs(vlm.logits(b['input_ids'], b['attention_mask'], logits_to_keep=keep, use_cache=False), b['labels'][:, -keep:])
-        out.append((lp.sum(-1) / m.sum(-1)).cpu())
-    vlm.model.train(was_training)
-    return torch.cat(out) if out else torch.empty(0)
-
-def score_actions(idm, srcs, tgts, actions:list[str], batch_size:int=256) -> torch.Tensor:
-    "Mean token log-likelihood `[N]` of each action given its source and target (codes or images)"
-    srcs, tgts = _codes(idm.image_tokenizer, srcs), _codes(idm.image_tokenizer, tgts)
-    return mean_logprobs(idm, [idm.idm_example(s, t, a) for s, t, a in zip(srcs, tgts, actions)], batch_size)
+__all__ = ['sample_images', 'SearchResult', 'best_of_k']
 
 # %% ../nbs/07_search.ipynb #27226623
 def sample_images(fdm, srcs, actions:list[str], k:int=1, temperature:float=1.0, top_k:int|None=None,
                   top_p:float|None=None, text_scale:float|None=None, image_scale:float|None=None,
                   generator=None, null:str|None=None) -> torch.LongTensor:
     "Codes `[B, k, n_tokens]` of `k` next images per (source, action), sampled as one batch (guided when `text_scale`)"
-    srcs = _codes(fdm.image_tokenizer, srcs)
+    srcs = as_codes(fdm.image_tokenizer, srcs)
     prompts = [fdm.fdm_example(s, a)['input_ids'] for s, a in zip(srcs, actions)]
     gd = fdm.fdm_guidance(srcs, actions, text_scale, image_scale, null) if text_scale is not None else None
     g = generate(fdm, prompts, fdm.n_tokens, allowed=fdm.image_mask, k=k, temperature=temperature,
@@ -60,9 +40,10 @@ class SearchResult:
     @property
     def ranking(self) -> list[int]: return self.scores.argsort(descending=True).tolist()
 
+@delegates(sample_images)
 def best_of_k(fdm, idm, srcs, actions:list[str], k:int=4, **sample_kw) -> list[SearchResult]:
     "Sample `k` candidates per item from the FDM and rank them by the IDM's likelihood of the action"
-    srcs = _codes(fdm.image_tokenizer, srcs)
+    srcs = as_codes(fdm.image_tokenizer, srcs)
     cands = sample_images(fdm, srcs, actions, k, **sample_kw)
     n = len(actions)
     scores = score_actions(idm, srcs.repeat_interleave(k, 0), cands.reshape(n*k, -1), [a for a in actions for _ in range(k)])

@@ -1,5 +1,5 @@
-"""Datasets of IDM and FDM examples, a collator with label masks and weights, the weighted loss of Eq. 2,
-and the training glue: hooks on transformers' `Trainer`, no loop of our own.
+"""Datasets of IDM and FDM examples and the training glue: hooks on transformers' `Trainer`, no loop of our
+own, with Eq. 2's weighted loss (`bootwm.importance`) as the one hook.
 
 Docs: https://bootwm.github.io/bootwm/train.html.md"""
 
@@ -10,19 +10,20 @@ from __future__ import annotations
 import json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import torch, torch.nn.functional as F
-from .core import BootwmError, Transition, resolve, seed_everything
+import torch
+from .core import BootwmError, Transition, resolve
+from .families import PRECISIONS, precision_name
 from fastcore.basics import patch
-from .importance import WeightConfig, token_weights
+from .importance import WeightConfig, token_weights, collate, weighted_ce, label_tail
 from .vlm import no_cpu_repack
+from .cache import encode_paths, as_cache
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'paper_steps', 'encode_paths', 'compact', 'make_examples', 'collate',
-           'token_logprobs', 'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags',
-           'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer', 'EvalCallback',
+           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
-TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
+TASKS = ('idm', 'fdm')
 
 @dataclass
 class TrainConfig:
@@ -73,31 +74,20 @@ def paper(cls:TrainConfig, task:str, n_examples:int|None=None, batch_size:int=1,
     return cls(**{**base, **overrides})
 
 # %% ../nbs/05_train.ipynb #ba96f908
-def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
-    "Codes and features of each distinct image path"
-    paths = list(dict.fromkeys(map(str, paths))); out = {}
-    for i in range(0, len(paths), batch_size):
-        b = paths[i:i+batch_size]
-        z = image_tokenizer.features(b)
-        codes = image_tokenizer.quantize(z)
-        out.update({p: (c, f) for p, c, f in zip(b, codes, z)})
-    return out
-
 def compact(ex:dict) -> dict:
     "An example as small tensors: token ids and labels in int32, weights in fp32 (Python lists take ~8x the memory)"
     return {k: torch.tensor(v, dtype=torch.float32 if k == 'weights' else torch.int32) for k, v in ex.items()}
 
 def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='mean1', floor:float=0.3, cache=None,
                   chunk:int=128) -> list[dict]:
-    "IDM or FDM training examples from labelled transitions (image paths relative to `root`), read through `cache` if given"
+    "IDM or FDM training examples from labelled transitions (image paths relative to `root`), read through `cache` (`bootwm.cache`) if given"
     bad = [r.id for r in rows if not r.action or not r.tgt]
     if bad: raise BootwmError(f'{len(bad)} transition(s) lack an action or a target, e.g. ids {bad[:5]}')
-    if cache is not None: from bootwm.cache import encode_paths_cached
-    encode = (lambda ps: encode_paths_cached(cache, ps)) if cache is not None else (lambda ps: encode_paths(vlm.image_tokenizer, ps))
+    if cache is not None: cache = as_cache(cache, vlm.image_tokenizer)
     out = []
     for i in range(0, len(rows), chunk):         # features (1 MiB an image at 512 px) live for one chunk of rows only
         part = rows[i:i+chunk]
-        enc = encode([resolve(p, root) for r in part for p in (r.src, r.tgt)])
+        enc = encode_paths(vlm.image_tokenizer, [resolve(p, root) for r in part for p in (r.src, r.tgt)], cache)
         out += [compact(_example(vlm, enc, r, root, task, norm, floor)) for r in part]
     return out
 
@@ -106,39 +96,8 @@ def _example(vlm, enc, r, root, task, norm, floor) -> dict:
     if task == 'idm': return vlm.idm_example(cs, ct, r.action)
     return vlm.fdm_example(cs, r.action, ct, token_weights(zs[None], zt[None], norm, floor)[0])
 
-# %% ../nbs/05_train.ipynb #85f72320
-def collate(examples:list[dict], pad:int) -> dict:
-    "Right-pad a list of examples (lists or tensors) into a batch; an example without weights weighs 1 everywhere"
-    n, lens = max(len(e['input_ids']) for e in examples), [len(e['input_ids']) for e in examples]
-    def col(k, fill, dtype, default=None):
-        out = torch.full((len(examples), n), fill, dtype=dtype)
-        for row, e, m in zip(out, examples, lens): row[:m] = torch.as_tensor(e[k], dtype=dtype) if k in e else default
-        return out
-    b = dict(input_ids=col('input_ids', pad, torch.long), labels=col('labels', -100, torch.long),
-             attention_mask=(torch.arange(n)[None] < torch.tensor(lens)[:, None]).long())
-    if 'weights' in examples[0]: b['weights'] = col('weights', 0., torch.float, default=1.)
-    return b
-
-def token_logprobs(logits, labels):
-    "Log-prob `[B, T-1]` of each next-token label (0 where unlabelled) and the mask of labelled positions"
-    logits, labels = logits[:, :-1].float(), labels[:, 1:]
-    mask = labels != -100
-    lp = -F.cross_entropy(logits.transpose(1, 2), labels.clamp_min(0), reduction='none')
-    return lp * mask, mask
-
-def weighted_ce(logits, labels, weights=None):
-    "Mean over labelled tokens of `weight * -log p(label)` (next-token shifted)"
-    lp, mask = token_logprobs(logits, labels)
-    w = mask.float() if weights is None else weights[:, 1:] * mask
-    return -(lp * w).sum() / mask.sum().clamp_min(1)
-
-def label_tail(labels) -> int:
-    "How many final positions a loss needs logits for: both templates put their labels at the end of the sequence"
-    first = int((labels != -100).int().argmax(-1).min())
-    return labels.shape[1] - max(first - 1, 0)
-
 # %% ../nbs/05_train.ipynb #b8bd82eb
-from transformers import Trainer, TrainingArguments, TrainerCallback
+from transformers import Trainer, TrainingArguments, TrainerCallback, set_seed
 from transformers.trainer_callback import PrinterCallback
 
 class DynamicsTrainer(Trainer):
@@ -165,10 +124,8 @@ class EvalCallback(TrainerCallback):
 
 # %% ../nbs/05_train.ipynb #3ac2417d
 def precision_flags(precision:str='auto') -> dict:
-    "`bf16`/`fp16` flags for `TrainingArguments`: 'auto' picks bf16, else fp16 on GPUs without bf16, fp32 on CPU"
-    if precision == 'auto':
-        precision = 'fp32' if not torch.cuda.is_available() else 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    return dict(bf16=precision == 'bf16', fp16=precision == 'fp16')
+    "`bf16`/`fp16` flags for `TrainingArguments` of a precision (`bootwm.families.precision_name`: 'auto' as the GPU allows)"
+    p = precision_name(precision); return dict(bf16=p == 'bf16', fp16=p == 'fp16')
 
 def training_args(cfg:TrainConfig, output_dir, progress:bool=True) -> TrainingArguments:
     "transformers `TrainingArguments` for a `TrainConfig`"
@@ -184,9 +141,8 @@ def check_memory(vlm, cfg:TrainConfig, examples:list[dict], budget_gb:float|None
     "On a GPU, warn before training when `bootwm.memory` estimates a step will not fit (True when it fits or no GPU)"
     if not torch.cuda.is_available() and budget_gb is None: return True
     from bootwm.memory import MemoryPlan, estimate_train, warn_if_too_big
-    f = precision_flags(cfg.precision); dtype = 'bf16' if f['bf16'] else 'fp16' if f['fp16'] else 'fp32'
-    plan = MemoryPlan.from_model(vlm.model, seq_len=max(len(e['input_ids']) for e in examples), batch=cfg.batch_size,
-                                 accum=cfg.grad_accum, checkpointing=cfg.gradient_checkpointing, dtype=dtype,
+    plan = MemoryPlan.from_model(vlm.model, seq_len=max(len(e['input_ids']) for e in examples), batch_size=cfg.batch_size,
+                                 grad_accum=cfg.grad_accum, gradient_checkpointing=cfg.gradient_checkpointing, precision=precision_name(cfg.precision),
                                  device='cuda' if torch.cuda.is_available() else 'cpu')
     return warn_if_too_big(estimate_train(plan), budget_gb)
 
@@ -199,7 +155,7 @@ class TrainResult:
 def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), output_dir=None, eval_fn=None,
           eval_every:int=100, examples=None, cache=None, progress:bool=True) -> TrainResult:
     "Train `vlm` as an IDM or FDM on labelled transitions (images read through a `TokenCache` if given)"
-    seed_everything(cfg.seed)
+    set_seed(cfg.seed)                        # python, numpy, torch and every GPU
     if cfg.lora_r: vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
     examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor, cache)
     check_memory(vlm, cfg, examples)

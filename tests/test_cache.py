@@ -7,8 +7,7 @@ from PIL import Image
 from bootwm.core import read_manifest, resolve
 from bootwm.toyworld import write_dataset, WorldConfig
 from bootwm.tokenizers import GridTokenizer
-from bootwm.train import encode_paths
-from bootwm.cache import TokenCache, encode_paths_cached, file_digest
+from bootwm.cache import TokenCache, encode_paths, file_digest
 
 class Counting(GridTokenizer):
     "A grid tokenizer that counts the images it encodes"
@@ -121,9 +120,9 @@ def test_sigkill_mid_write_recovers(world, tmp_path):
     assert torch.equal(cache.get(paths)[0], GridTokenizer.for_world().encode(paths))
     assert tok.n == len(set(map(file_digest, paths))) - k
 
-def test_drop_in_for_encode_paths(world, tmp_path):
+def test_encode_paths_with_and_without_cache(world, tmp_path):
     _, paths = world; tok = GridTokenizer.for_world()
-    ref, got = encode_paths(tok, paths), encode_paths_cached(TokenCache(tmp_path, tok), paths)
+    ref, got = encode_paths(tok, paths), encode_paths(tok, paths, cache=TokenCache(tmp_path, tok))
     assert list(got) == list(ref)
     for p in ref:
         (c, f), (rc, rf) = got[p], ref[p]

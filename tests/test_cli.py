@@ -42,7 +42,7 @@ def test_keyframes_command(tmp_path):
     (tmp_path/'videos'/'pushing').mkdir(parents=True)
     toy_video(tmp_path/'videos'/'pushing'/'a.avi', n_frames=60, events=[10, 35, 55])
     out = tmp_path/'pairs.jsonl'
-    r = subprocess.run([BOOTWM, 'keyframes', str(tmp_path/'videos'), str(out), '--k', '3', '--min-gap', '5', '--workers', '1', '--quiet'],
+    r = subprocess.run([BOOTWM, 'keyframes', str(tmp_path/'videos'), str(out), '--frames', '3', '--min-gap', '5', '--workers', '1', '--quiet'],
                        capture_output=True, text=True, env=ENV)
     assert r.returncode == 0, r.stderr[-3000:]
     rows = read_manifest(out)

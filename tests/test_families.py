@@ -2,8 +2,10 @@
 import pytest, torch
 from bootwm.core import resolve
 from bootwm.families import load_vlm
-from bootwm.search import score_actions, sample_images
-from bootwm.train import TrainConfig, train, make_examples, collate, weighted_ce
+from bootwm.search import sample_images
+from bootwm.actions import score_actions
+from bootwm.importance import collate, weighted_ce
+from bootwm.train import TrainConfig, train, make_examples
 from bootwm.vlm import UnifiedVLM
 from family_util import base_weights, data, base   # noqa: F401 (fixtures)
 

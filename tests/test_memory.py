@@ -7,12 +7,12 @@ import pytest, torch
 from transformers import ChameleonConfig, GemmaConfig, LlamaConfig
 from bootwm.core import BootwmError
 from bootwm.memory import (GiB, MemoryPlan, MemoryBudgetWarning, param_counts, meta_param_counts, estimate_train,
-                           estimate_sampling, estimate_scoring, fit, candidates, warn_if_too_big, held_bytes, peak_bytes,
-                           measure_train_step, compare, activation_bytes)
+                           estimate_sampling, estimate_scoring, fit, candidates, warn_if_too_big, activation_bytes)
+from bootwm.measure import held_bytes, peak_bytes, measure_train_step, compare
 from bootwm.generate import generate
-from bootwm.search import score_actions
+from bootwm.actions import score_actions
 from bootwm.toyworld import WorldConfig
-from bootwm.train import collate, label_tail
+from bootwm.importance import collate, label_tail
 from bootwm.vlm import UnifiedVLM, tiny_vlm, get_quantization_config
 
 EXACT, PEAK = 0.02, 0.12      # tolerances: parts we count exactly; peaks (allocator timing, conservative gradients)
@@ -57,7 +57,7 @@ def test_train_step_matches_estimate(tiny_dir, quant, dtype, ck, r, attn):
     if ck and not quant: q.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=dict(use_reentrant=False))
     q.model.train()
     b = fdm_batch(q)
-    plan = MemoryPlan.from_model(q.model, dtype=dtype, device='cpu', seq_len=b['input_ids'].shape[1], batch=2, checkpointing=ck)
+    plan = MemoryPlan.from_model(q.model, precision=dtype, device='cpu', seq_len=b['input_ids'].shape[1], batch_size=2, gradient_checkpointing=ck)
     assert (plan.quant, plan.lora_r, plan.attn) == (quant, r, attn)
     m = measure_train_step(q.model, b, q.logits, autocast=torch.bfloat16 if dtype == 'bf16' else None)
     check(compare(estimate_train(plan), m))
@@ -69,8 +69,8 @@ def test_train_step_with_tail_logits_matches_estimate(tiny_dir, ck):
     q = UnifiedVLM.from_pretrained(tiny_dir, quant='nf4', dtype=torch.float32).add_lora(lora_r=8, gradient_checkpointing=ck)
     q.model.train()
     b = fdm_batch(q); keep = label_tail(b['labels'])
-    plan = MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=b['input_ids'].shape[1], batch=2,
-                                 checkpointing=ck, logit_tokens=keep)
+    plan = MemoryPlan.from_model(q.model, precision='fp32', device='cpu', seq_len=b['input_ids'].shape[1], batch_size=2,
+                                 gradient_checkpointing=ck, logit_tokens=keep)
     m = measure_train_step(q.model, b, lambda ids, mask: q.logits(ids, mask, logits_to_keep=keep))
     cmp = compare(estimate_train(plan), m)
     assert abs(cmp['saved'][2] - 1) < 0.03 and abs(cmp['peak'][2] - 1) < PEAK, cmp   # the tail's saved bytes: within 3%
@@ -100,7 +100,7 @@ def test_families_match_estimate(kind, ck, tmp_path):
     b = dict(input_ids=ids, attention_mask=torch.ones_like(ids), labels=ids.clone())
     inner = m.get_base_model().model
     logits = lambda i, a: m.get_base_model().lm_head(inner(input_ids=i, attention_mask=a).last_hidden_state)   # as bootwm's ChameleonLM
-    plan = MemoryPlan.from_model(m, dtype='fp32', device='cpu', seq_len=300, batch=2, checkpointing=ck)
+    plan = MemoryPlan.from_model(m, precision='fp32', device='cpu', seq_len=300, batch_size=2, gradient_checkpointing=ck)
     assert plan.qk_norm == (kind == 'chameleon') and plan.tie_word_embeddings == (kind == 'gemma') and plan.head_dim == (48 if kind == 'gemma' else 32)
     check(compare(estimate_train(plan), measure_train_step(m, b, logits)))
 
@@ -121,7 +121,7 @@ def test_sampling_matches_estimate(nf4_vlm, k, text_scale, image_scale, share):
     _, peak = peak_bytes(lambda: generate(q, prompts, q.n_tokens, allowed=q.image_mask, k=k, guidance=gd, generator=g, share=share))
     streams = 1 if text_scale is None else 2 if image_scale is None else 3
     Tp = max(map(len, prompts))                                    # streams are left-padded to the longest
-    plan = MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=Tp, batch=2, new_tokens=q.n_tokens, k=k,
+    plan = MemoryPlan.from_model(q.model, precision='fp32', device='cpu', seq_len=Tp, batch_size=2, new_tokens=q.n_tokens, k=k,
                                  streams=streams, shared_prompt=share)
     e = estimate_sampling(plan)
     assert abs((held_bytes(q.model) + peak)/e.total - 1) < PEAK, (e, held_bytes(q.model) + peak)
@@ -132,8 +132,8 @@ def test_scoring_matches_estimate(nf4_vlm, n):
     srcs, tgts = (torch.randint(0, q.image_tokenizer.n_codes, (n, q.n_tokens), generator=g) for _ in range(2))
     _, peak = peak_bytes(lambda: score_actions(q, srcs, tgts, ['move the red circle up']*n))
     ex = collate([q.idm_example(srcs[0], tgts[0], 'move the red circle up')], q.sp['pad'])
-    e = estimate_scoring(MemoryPlan.from_model(q.model, dtype='fp32', device='cpu', seq_len=ex['input_ids'].shape[1],
-                                               logit_tokens=label_tail(ex['labels']), batch=n))
+    e = estimate_scoring(MemoryPlan.from_model(q.model, precision='fp32', device='cpu', seq_len=ex['input_ids'].shape[1],
+                                               logit_tokens=label_tail(ex['labels']), batch_size=n))
     assert abs((held_bytes(q.model) + peak)/e.total - 1) < PEAK, (e, held_bytes(q.model) + peak)
 
 def test_param_counts_match_meta_models():
@@ -147,29 +147,29 @@ def test_param_counts_match_meta_models():
 def anole(): return MemoryPlan.from_config(ChameleonConfig())
 
 def test_fit_prefers_precision_then_no_checkpointing_and_keeps_the_step(anole):
-    e = fit(replace(anole, batch=8, accum=2), budget_gb=80)
-    assert (e.plan.quant, e.plan.checkpointing, e.plan.batch, e.plan.accum) == (None, False, 2, 8)   # bf16 fits 80 GiB at batch 2
-    assert e.gib <= 80 and estimate_train(replace(e.plan, batch=4, accum=4)).gib > 80
+    e = fit(replace(anole, batch_size=8, grad_accum=2), budget_gb=80)
+    assert (e.plan.quant, e.plan.gradient_checkpointing, e.plan.batch_size, e.plan.grad_accum) == (None, False, 2, 8)   # bf16 fits 80 GiB at batch 2
+    assert e.gib <= 80 and estimate_train(replace(e.plan, batch_size=4, grad_accum=4)).gib > 80
     e16 = fit(anole, 16)
     assert e16.gib <= 16 and e16.plan.quant in ('int8', 'nf4')
-    for c in candidates(replace(anole, batch=8, accum=2)): assert c.batch * c.accum == 16
+    for c in candidates(replace(anole, batch_size=8, grad_accum=2)): assert c.batch_size * c.grad_accum == 16
     with pytest.raises(BootwmError, match='nothing fits 1 GiB'): fit(anole, 1)
     with pytest.raises(BootwmError, match="task='decode'"): fit(anole, 16, task='decode')
     s = fit(replace(anole, seq_len=1040, k=8, streams=3), 16, task='sample')
-    assert s.plan.k * s.plan.accum == 8 and s.gib <= 16
+    assert s.plan.k * s.plan.grad_accum == 8 and s.gib <= 16
 
 def test_estimates_grow_with_what_they_should(anole):
     t = estimate_train(anole)
     assert estimate_train(replace(anole, seq_len=4200)).total > t.total
-    assert estimate_train(replace(anole, checkpointing=False)).total > 3*t.total
-    assert activation_bytes(replace(anole, attn='eager', checkpointing=False))['body'] > activation_bytes(replace(anole, checkpointing=False))['body']
+    assert estimate_train(replace(anole, gradient_checkpointing=False)).total > 3*t.total
+    assert activation_bytes(replace(anole, attn='eager', gradient_checkpointing=False))['body'] > activation_bytes(replace(anole, gradient_checkpointing=False))['body']
     assert estimate_train(replace(anole, quant=None)).total > estimate_train(replace(anole, quant='int8')).total > t.total
     k1, k8 = (estimate_sampling(replace(anole, seq_len=1040, k=k, streams=3, shared_prompt=False)) for k in (1, 8))
     assert k8.parts['KV cache'] == 8 * k1.parts['KV cache']                          # copied: the prompt's cache K times
     s8 = estimate_sampling(replace(anole, seq_len=1040, k=8, streams=3))
     assert s8.parts['KV cache'] < 0.6 * k8.parts['KV cache']                         # shared: once, plus the samples' own
     assert estimate_sampling(replace(anole, seq_len=1040, k=8, streams=3, attn='flash')).total == k8.total   # flash copies
-    assert estimate_scoring(replace(anole, seq_len=2064, batch=8)).total < estimate_scoring(replace(anole, seq_len=2064, batch=8, score_cache=True)).total
+    assert estimate_scoring(replace(anole, seq_len=2064, batch_size=8)).total < estimate_scoring(replace(anole, seq_len=2064, batch_size=8, score_cache=True)).total
     assert estimate_train(replace(anole, logit_tokens=1026)).total < estimate_train(anole).total
 
 def test_warn_if_too_big(anole):
@@ -183,7 +183,7 @@ def test_warn_if_too_big(anole):
     assert f'estimated peak {e.gib:.2f} GiB exceeds the budget of 4.00 GiB' in str(w[0].message)
     with pytest.raises(BootwmError, match='exceeds the budget of 4.00 GiB'): warn_if_too_big(e, budget_gb=4, error=True)
 
-@pytest.mark.parametrize('bad,msg', [(dict(quant='fp4'), "quant='fp4'"), (dict(dtype='fp8'), "dtype='fp8'"), (dict(batch=0), 'batch=0'),
+@pytest.mark.parametrize('bad,msg', [(dict(quant='fp4'), "quant='fp4'"), (dict(precision='fp8'), "precision='fp8'"), (dict(batch_size=0), 'batch_size=0'),
                                       (dict(attn='flex'), "attn='flex'"), (dict(lora_targets=('qkv',)), "['qkv']"),
                                       (dict(lora_dropout=1.0), 'lora_dropout=1.0'), (dict(num_key_value_heads=5), 'num_key_value_heads=5')])
 def test_plan_validation_names_the_bad_value(anole, bad, msg):

@@ -9,7 +9,8 @@ import pytest, torch
 bnb = pytest.importorskip('bitsandbytes')
 from bitsandbytes.functional import has_avx512bf16, _convert_weight_packed_for_cpu
 from bootwm.families import load_vlm
-from bootwm.train import DynamicsTrainer, make_examples, collate, training_args, TrainConfig
+from bootwm.train import DynamicsTrainer, make_examples, training_args, TrainConfig
+from bootwm.importance import collate
 from bootwm.vlm import no_cpu_repack, _cpu_packed
 from family_util import dequantised, data, base   # noqa: F401 (fixtures)
 
