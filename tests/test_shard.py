@@ -70,7 +70,7 @@ def test_keyframes_two_processes(tmp_path):
     for i, ev in enumerate(([10, 35, 55], [20, 45], [], [5, 30, 50])):                     # the third never moves: rejected
         toy_video(tmp_path/'videos'/('push' if i % 2 else 'pull')/f'v{i}', n_frames=60, events=ev, size=32, seed=i)
     for n in (1, 2):
-        bootwm(n, 'keyframes', tmp_path/'videos', tmp_path/f'o{n}'/'pairs.jsonl', '--k', 3, '--min-gap', 5, '--workers', 1, '--quiet')
+        bootwm(n, 'keyframes', tmp_path/'videos', tmp_path/f'o{n}'/'pairs.jsonl', '--frames', 3, '--min-gap', 5, '--workers', 1, '--quiet')
     one, two = tmp_path/'o1', tmp_path/'o2'
     assert (one/'pairs.jsonl').read_bytes() == (two/'pairs.jsonl').read_bytes() and len((one/'pairs.jsonl').read_text().splitlines()) == 5
     assert (one/'pairs.rejects.jsonl').read_bytes() == (two/'pairs.rejects.jsonl').read_bytes()
