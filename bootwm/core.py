@@ -7,13 +7,15 @@ Docs: https://bootwm.github.io/bootwm/core.html.md"""
 # %% ../nbs/00_core.ipynb #7c8df3d4
 from __future__ import annotations
 import json, logging, os, random, dataclasses
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 
 # %% auto #0
 __all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'read_manifest', 'check_new',
-           'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable', 'seed_everything']
+           'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable', 'seed_everything',
+           'no_progress_bars']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
@@ -119,3 +121,14 @@ def seed_everything(seed:int):
     "Seed python, numpy and torch"
     import torch
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+
+# %% ../nbs/00_core.ipynb #98cb504e
+@contextmanager
+def no_progress_bars(quiet:bool=True):
+    "With `quiet`, transformers' own progress bars stay off inside the block; the user's setting comes back after"
+    if not quiet: yield; return
+    from transformers.utils import logging as tlog
+    was = tlog.is_progress_bar_enabled(); tlog.disable_progress_bar()
+    try: yield
+    finally:
+        if was: tlog.enable_progress_bar()

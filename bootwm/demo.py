@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .core import BootwmError, Transition, read_manifest, write_manifest, check_new, resolve
+from .core import BootwmError, Transition, read_manifest, write_manifest, check_new, resolve, no_progress_bars
 from .toyworld import WorldConfig, SHAPES, triplets, video_pairs
 from .vlm import tiny_vlm, UnifiedVLM
 from .train import TrainConfig, train, KeepBest, encode_paths
@@ -497,8 +497,6 @@ def environment() -> dict:
 def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bool=True, **kw) -> dict:
     "Run the four-claim experiment on the toy world; write report.md, plots, gallery and results.json under `out`"
     cfg, out, t0, load0 = DemoConfig(**{**(QUICK if quick else {}), **kw}), Path(out), time.time(), os.getloadavg()
-    if not progress:
-        from transformers.utils import logging; logging.disable_progress_bar()
     if overwrite and out.exists(): shutil.rmtree(out)
     check_new(out/'results.json')
     out.mkdir(parents=True, exist_ok=True)
@@ -506,12 +504,12 @@ def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bo
     if prev.exists() and json.loads(prev.read_text()) != asdict(cfg):
         raise BootwmError(f'{out} holds an unfinished demo with another config ({prev}); pass overwrite=True to start over')
     prev.write_text(json.dumps(asdict(cfg), indent=2))
-    res = run_all(cfg, out, progress)
+    with no_progress_bars(not progress): res = run_all(cfg, out, progress)     # quiet: transformers' bars too, then as before
     S, root0 = cfg.seed_list, out/'data'/f's{cfg.seed_list[0]}'
     copy = [_copy_score(out/'data'/f's{s}') for s in S]
     s = summarise(res, cfg, copy, [r.meta['domain'] for r in _split(root0, 'test')])
     plots, r0 = plot_claims(s, out), out/'runs'/f's{S[0]}'
-    gal = gallery(UnifiedVLM.from_pretrained(r0/'fdm-labelled'), UnifiedVLM.from_pretrained(r0/'idm'), _split(root0, 'test'), root0, out, k=cfg.k)
+    with no_progress_bars(not progress): gal = gallery(UnifiedVLM.from_pretrained(r0/'fdm-labelled'), UnifiedVLM.from_pretrained(r0/'idm'), _split(root0, 'test'), root0, out, k=cfg.k)
     tokens = sum(r.get('tokens', 0) for r in res.values())
     meta = dict(seconds=time.time() - t0, tokens=tokens, env=dict(environment(), load=[round(load0[0], 1), round(os.getloadavg()[0], 1)]),
                 sizes=res[S[0], 'data'])
