@@ -6,7 +6,7 @@ Docs: https://bootwm.github.io/bootwm/demo.html.md"""
 
 # %% ../nbs/10_demo.ipynb #019e2871
 from __future__ import annotations
-import json, math, os, platform, time, shutil
+import json, math, os, platform, time, shutil, textwrap
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np, torch
@@ -363,7 +363,8 @@ def plot_claims(s:dict, out) -> list[str]:
     for j, (r, lab) in enumerate((('fdm-unweighted', 'plain likelihood'), ('fdm-raw', 'Eq. 2 as written'), ('fdm-labelled', 'Eq. 2, kit normalisation'))):
         ds = [a[r]['es'], a[r]['me'], {k: v/10 if k != 'per_seed' else v for k, v in a[r]['score'].items()}]
         ax.bar(x + .27*j, [d['mean'] for d in ds], .27, yerr=np.hstack([_err(d) for d in ds]), capsize=3, label=lab)
-    ax.set_xticks(x + .27, ['ES', 'ME', 'score / 10']); ax.set(title='(iii) recognition weighting (bars: 95% interval)', ylim=(0, 1.1)); ax.legend(fontsize=8)
+    ax.set_xticks(x + .27, ['editing success (ES)', 'minimal editing (ME)', 'score / 10'])
+    ax.set(ylabel='mean over test items (0-1)', title='(iii) recognition weighting (bars: 95% interval)', ylim=(0, 1.1)); ax.legend(fontsize=8)
     save(fig, 'claim_iii.png')
     fig, axs = _fig(4.2, 3.3, 2)
     for ax, run, lab in zip(axs, VERIFIED, ('labelled-only FDM (paper setting)', 'bootstrapped FDM')):
@@ -391,10 +392,10 @@ def gallery(fdm, idm, rows, root, out, k:int=8, n:int=4, seed:int=0) -> tuple[st
         r, tgt = res[i], tok.encode([resolve(rows[i].tgt, root)])[0]
         ims = tok.decode(torch.cat([r.src[None], tgt[None], r.candidates]))
         orc = [oracle_scores(r.src, r.action, c, wc)['score'] for c in r.candidates]
-        row[0].imshow(ims[0]); row[0].set_title('source', fontsize=7); row[0].set_ylabel(r.action, fontsize=6)
-        row[1].imshow(ims[1]); row[1].set_title('true target', fontsize=7)
+        row[0].imshow(ims[0]); row[0].set_title('source', fontsize=10); row[0].set_ylabel(textwrap.fill(r.action, 22), fontsize=9)
+        row[1].imshow(ims[1]); row[1].set_title('true target', fontsize=10)
         for rank, (ax, c) in enumerate(zip(row[2:], r.ranking)):
-            ax.imshow(ims[c+2]); ax.set_title(f'#{rank+1} IDM {float(r.scores[c]):.2f}\noracle {orc[c]:.1f}', fontsize=6)
+            ax.imshow(ims[c+2]); ax.set_title(f'#{rank+1} IDM {float(r.scores[c]):.2f}\noracle {orc[c]:.1f}', fontsize=9)
             if c == r.best:
                 for sp in ax.spines.values(): sp.set_color('green'); sp.set_linewidth(3)
         for ax in row: ax.set_xticks([]); ax.set_yticks([])
