@@ -71,7 +71,7 @@ def read_manifest(path) -> list[Transition]:
         probs = _row_problems(d)
         if not probs and d['id'] in seen: probs = [f"id={d['id']!r}: duplicate"]
         if probs: errs += [f'{path}:{i}: {p}' for p in probs]; continue
-        seen.add(d['id']); rows.append(Transition(**d))
+        seen.add(d['id']); rows.append(t := Transition(**d)); t.where = f'{path}:{i}'   # errors about the row name its line
     if errs: raise BootwmError(f'{len(errs)} problem(s) in {path}:\n' + '\n'.join(errs))
     return rows
 

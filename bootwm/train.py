@@ -17,9 +17,9 @@ from .importance import WeightConfig, token_weights
 from .vlm import no_cpu_repack
 
 # %% auto #0
-__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'paper_steps', 'encode_paths', 'compact', 'make_examples', 'collate',
-           'token_logprobs', 'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback', 'precision_flags',
-           'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+__all__ = ['TASKS', 'PRECISIONS', 'PAPER', 'TrainConfig', 'paper_steps', 'encode_paths', 'row_error', 'compact', 'make_examples',
+           'collate', 'token_logprobs', 'weighted_ce', 'label_tail', 'DynamicsTrainer', 'EvalCallback',
+           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS, PRECISIONS = ('idm', 'fdm'), ('auto', 'bf16', 'fp16', 'fp32')
@@ -83,6 +83,14 @@ def encode_paths(image_tokenizer, paths, batch_size:int=256) -> dict:
         out.update({p: (c, f) for p, c, f in zip(b, codes, z)})
     return out
 
+def row_error(rows:list[Transition], root, e:Exception) -> str:
+    "An image error `e` (which starts with the image's path) prefixed with the manifest line and field of the row it came from"
+    for r in rows:
+        for f in ('src', 'tgt'):
+            if getattr(r, f) and str(e).startswith(str(resolve(getattr(r, f), root))):
+                return f"{getattr(r, 'where', None) or f'row id={r.id!r}'}: {f}={getattr(r, f)!r}: {e}"
+    return str(e)
+
 def compact(ex:dict) -> dict:
     "An example as small tensors: token ids and labels in int32, weights in fp32 (Python lists take ~8x the memory)"
     return {k: torch.tensor(v, dtype=torch.float32 if k == 'weights' else torch.int32) for k, v in ex.items()}
@@ -97,7 +105,8 @@ def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='me
     out = []
     for i in range(0, len(rows), chunk):         # features (1 MiB an image at 512 px) live for one chunk of rows only
         part = rows[i:i+chunk]
-        enc = encode([resolve(p, root) for r in part for p in (r.src, r.tgt)])
+        try: enc = encode([resolve(p, root) for r in part for p in (r.src, r.tgt)])
+        except BootwmError as e: raise BootwmError(row_error(part, root, e)) from None
         out += [compact(_example(vlm, enc, r, root, task, norm, floor)) for r in part]
     return out
 
