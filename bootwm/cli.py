@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys, json
 from pathlib import Path
 from fastcore.script import call_parse, parse_cli
-from .core import BootwmError
+from .core import BootwmError, no_progress_bars
 
 # %% auto #0
 __all__ = ['COMMANDS', 'RENAMED', 'bootwm_demo', 'bootwm_toyworld', 'bootwm_annotate', 'bootwm_filter', 'bootwm_mix',
@@ -320,7 +320,7 @@ def main(argv=None) -> int:
     sys.argv = [f'bootwm {argv[1]}', *argv[2:]]
     try:
         pargs, kw, _ = parse_cli(cmd)
-        with __import__('warnings').catch_warnings():        # a warning is one line on stderr, as an error is
+        with __import__('warnings').catch_warnings(), no_progress_bars(kw.get('quiet', False)):   # a warning is one line on stderr, as an error is; --quiet: no bars at all
             __import__('warnings').showwarning = lambda msg, *a, **k: print(f'bootwm: warning: {msg}', file=sys.stderr)
             cmd(*pargs, **kw)
     except BootwmError as e: print(f'bootwm: error: {e}', file=sys.stderr); return 2

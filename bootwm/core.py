@@ -7,12 +7,14 @@ Docs: https://bootwm.github.io/bootwm/core.html.md"""
 # %% ../nbs/00_core.ipynb #7c8df3d4
 from __future__ import annotations
 import json, logging, os, dataclasses
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'subset_of', 'read_jsonl',
-           'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable']
+           'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable',
+           'no_progress_bars']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
@@ -86,7 +88,8 @@ def read_manifest(path) -> list[Transition]:
         probs = _row_problems(d)
         if not probs and d['id'] in seen: probs = [f"id={d['id']!r}: duplicate of line {seen[d['id']]}"]
         if probs: return probs
-        seen[d['id']] = i; return Transition(**d)
+        seen[d['id']] = i; t = Transition(**d); t.where = f'{path}:{i}'   # errors about the row name its line
+        return t
     return read_jsonl(path, row, 'manifest')
 
 # %% ../nbs/00_core.ipynb #fca994a5
@@ -129,3 +132,14 @@ def resolve(path, root) -> Path:
 def registrable(cls, base) -> bool:
     "Whether subclass `cls` of `base` should enter `base`'s registry"
     return cls.__module__ != '__main__' or base.__module__ == '__main__'
+
+# %% ../nbs/00_core.ipynb #98cb504e
+@contextmanager
+def no_progress_bars(quiet:bool=True):
+    "With `quiet`, transformers' own progress bars stay off inside the block; the user's setting comes back after"
+    if not quiet: yield; return
+    from transformers.utils import logging as tlog
+    was = tlog.is_progress_bar_enabled(); tlog.disable_progress_bar()
+    try: yield
+    finally:
+        if was: tlog.enable_progress_bar()

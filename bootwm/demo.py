@@ -6,14 +6,14 @@ Docs: https://bootwm.github.io/bootwm/demo.html.md"""
 
 # %% ../nbs/10_demo.ipynb #019e2871
 from __future__ import annotations
-import json, math, os, platform, time, shutil
+import json, math, os, platform, time, shutil, textwrap
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 from fastcore.meta import delegates
-from .core import BootwmError, Transition, read_manifest, write_manifest, check_new, resolve
+from .core import BootwmError, Transition, read_manifest, write_manifest, check_new, resolve, no_progress_bars
 from .toyworld import WorldConfig, SHAPES, triplets, video_pairs
 from .vlm import tiny_vlm, UnifiedVLM
 from .train import TrainConfig, train, KeepBest
@@ -363,7 +363,8 @@ def plot_claims(s:dict, out) -> list[str]:
     for j, (r, lab) in enumerate((('fdm-unweighted', 'plain likelihood'), ('fdm-raw', 'Eq. 2 as written'), ('fdm-labelled', 'Eq. 2, kit normalisation'))):
         ds = [a[r]['es'], a[r]['me'], {k: v/10 if k != 'per_seed' else v for k, v in a[r]['score'].items()}]
         ax.bar(x + .27*j, [d['mean'] for d in ds], .27, yerr=np.hstack([_err(d) for d in ds]), capsize=3, label=lab)
-    ax.set_xticks(x + .27, ['ES', 'ME', 'score / 10']); ax.set(title='(iii) recognition weighting (bars: 95% interval)', ylim=(0, 1.1)); ax.legend(fontsize=8)
+    ax.set_xticks(x + .27, ['editing success (ES)', 'minimal editing (ME)', 'score / 10'])
+    ax.set(ylabel='mean over test items (0-1)', title='(iii) recognition weighting (bars: 95% interval)', ylim=(0, 1.1)); ax.legend(fontsize=8)
     save(fig, 'claim_iii.png')
     fig, axs = _fig(4.2, 3.3, 2)
     for ax, run, lab in zip(axs, VERIFIED, ('labelled-only FDM (paper setting)', 'bootstrapped FDM')):
@@ -391,10 +392,10 @@ def gallery(fdm, idm, rows, root, out, k:int=8, n:int=4, seed:int=0) -> tuple[st
         r, tgt = res[i], tok.encode([resolve(rows[i].tgt, root)])[0]
         ims = tok.decode(torch.cat([r.src[None], tgt[None], r.candidates]))
         orc = [oracle_scores(r.src, r.action, c, wc)['score'] for c in r.candidates]
-        row[0].imshow(ims[0]); row[0].set_title('source', fontsize=7); row[0].set_ylabel(r.action, fontsize=6)
-        row[1].imshow(ims[1]); row[1].set_title('true target', fontsize=7)
+        row[0].imshow(ims[0]); row[0].set_title('source', fontsize=10); row[0].set_ylabel(textwrap.fill(r.action, 22), fontsize=9)
+        row[1].imshow(ims[1]); row[1].set_title('true target', fontsize=10)
         for rank, (ax, c) in enumerate(zip(row[2:], r.ranking)):
-            ax.imshow(ims[c+2]); ax.set_title(f'#{rank+1} IDM {float(r.scores[c]):.2f}\noracle {orc[c]:.1f}', fontsize=6)
+            ax.imshow(ims[c+2]); ax.set_title(f'#{rank+1} IDM {float(r.scores[c]):.2f}\noracle {orc[c]:.1f}', fontsize=9)
             if c == r.best:
                 for sp in ax.spines.values(): sp.set_color('green'); sp.set_linewidth(3)
         for ax in row: ax.set_xticks([]); ax.set_yticks([])
@@ -491,8 +492,6 @@ def environment() -> dict:
 def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bool=True, **kw) -> dict:
     "Run the four-claim experiment on the toy world; write report.md, plots, gallery and results.json under `out`"
     cfg, out, t0, load0 = DemoConfig(**{**(QUICK if quick else {}), **kw}), Path(out), time.time(), os.getloadavg()
-    if not progress:
-        from transformers.utils import logging; logging.disable_progress_bar()
     if overwrite and out.exists(): shutil.rmtree(out)
     check_new(out/'results.json')
     out.mkdir(parents=True, exist_ok=True)
@@ -500,12 +499,12 @@ def run_demo(out='demo_out', quick:bool=False, overwrite:bool=False, progress:bo
     if prev.exists() and json.loads(prev.read_text()) != asdict(cfg):
         raise BootwmError(f'{out} holds an unfinished demo with another config ({prev}); pass overwrite=True to start over')
     prev.write_text(json.dumps(asdict(cfg), indent=2))
-    res = run_all(cfg, out, progress)
+    with no_progress_bars(not progress): res = run_all(cfg, out, progress)     # quiet: transformers' bars too, then as before
     S, root0 = cfg.seed_list, out/'data'/f's{cfg.seed_list[0]}'
     copy = [_copy_score(out/'data'/f's{s}') for s in S]
     s = summarise(res, cfg, copy, [r.meta['domain'] for r in _split(root0, 'test')])
     plots, r0 = plot_claims(s, out), out/'runs'/f's{S[0]}'
-    gal = gallery(UnifiedVLM.from_pretrained(r0/'fdm-labelled'), UnifiedVLM.from_pretrained(r0/'idm'), _split(root0, 'test'), root0, out, k=cfg.k)
+    with no_progress_bars(not progress): gal = gallery(UnifiedVLM.from_pretrained(r0/'fdm-labelled'), UnifiedVLM.from_pretrained(r0/'idm'), _split(root0, 'test'), root0, out, k=cfg.k)
     tokens = sum(r.get('tokens', 0) for r in res.values())
     meta = dict(seconds=time.time() - t0, tokens=tokens, env=dict(environment(), load=[round(load0[0], 1), round(os.getloadavg()[0], 1)]),
                 sizes=res[S[0], 'data'])

@@ -136,32 +136,32 @@ def table_html(table:dict, names:dict|None=None) -> str:
 # %% ../nbs/16_report.ipynb #1843385d
 def plot_scores(table:dict, metric:str, out, names:dict|None=None) -> str:
     "A grouped bar chart of `metric` per subset and system; returns the file name"
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt, numpy as np
+    import numpy as np
+    from matplotlib.figure import Figure
     subs = sorted((s for s in table if any(metric in r for r in table[s].values())), key=lambda s: (s != 'overall', s))
     labels, names = names, list(dict.fromkeys(n for s in subs for n in table[s]))
-    fig, ax = plt.subplots(figsize=(1.2 + 1.1*len(subs)*max(1, len(names))/3, 3.2))
+    fig = Figure(figsize=(1.2 + 1.1*len(subs)*max(1, len(names))/3, 3.2)); ax = fig.subplots()
     w = 0.8 / max(1, len(names))
     for i, n in enumerate(names):
         ax.bar(np.arange(len(subs)) + i*w, [table[s].get(n, {}).get(metric, np.nan) for s in subs], w, label=n)
     tilt = dict(rotation=30, ha='right') if len(subs) > 4 else {}
     ax.set_xticks(np.arange(len(subs)) + w*(len(names)-1)/2, subs, **tilt); ax.set_ylabel((labels or METRICS)[metric])
     ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1, 1))    # beside the bars, never over them
-    name = f'{metric}.png'; fig.tight_layout(); fig.savefig(Path(out)/name, dpi=110); plt.close(fig)
+    name = f'{metric}.png'; fig.tight_layout(); fig.savefig(Path(out)/name, dpi=110)
     return name
 
 def eval_gallery(rows, root, systems:dict, out, n:int=4) -> str:
     "Source, each system's prediction and the target for the first `n` items with a target"
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from bootwm.tokenizers import load_image
     rows = [r for r in rows if r.tgt][:n]; names = list(systems)
-    fig, axs = plt.subplots(len(rows), len(names) + 2, figsize=(1.6*(len(names) + 2), 1.7*len(rows)), squeeze=False)
+    fig = Figure(figsize=(1.6*(len(names) + 2), 1.7*len(rows)))
+    axs = fig.subplots(len(rows), len(names) + 2, squeeze=False)
     for ax_row, r in zip(axs, rows):
         ims = [('source', resolve(r.src, root)), *[(k, systems[k][r.id]) for k in names], ('target', resolve(r.tgt, root))]
         for ax, (title, p) in zip(ax_row, ims): ax.imshow(load_image(p)); ax.set_title(title, fontsize=7); ax.axis('off')
         ax_row[0].set_title(f'{r.action[:40]}', fontsize=6, loc='left')
-    name = 'gallery.png'; fig.tight_layout(); fig.savefig(Path(out)/name, dpi=100); plt.close(fig)
+    name = 'gallery.png'; fig.tight_layout(); fig.savefig(Path(out)/name, dpi=100)
     return name
 
 # %% ../nbs/16_report.ipynb #4db59d4c

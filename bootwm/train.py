@@ -19,8 +19,8 @@ from .vlm import no_cpu_repack
 from .cache import encode_paths, as_cache
 
 # %% auto #0
-__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer', 'EvalCallback',
-           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'row_error', 'compact', 'make_examples', 'DynamicsTrainer',
+           'EvalCallback', 'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS = ('idm', 'fdm')
@@ -74,6 +74,14 @@ def paper(cls:TrainConfig, task:str, n_examples:int|None=None, batch_size:int=1,
     return cls(**{**base, **overrides})
 
 # %% ../nbs/05_train.ipynb #ba96f908
+def row_error(rows:list[Transition], root, e:Exception) -> str:
+    "An image error `e` (which starts with the image's path) prefixed with the manifest line and field of the row it came from"
+    for r in rows:
+        for f in ('src', 'tgt'):
+            if getattr(r, f) and str(e).startswith(str(resolve(getattr(r, f), root))):
+                return f"{getattr(r, 'where', None) or f'row id={r.id!r}'}: {f}={getattr(r, f)!r}: {e}"
+    return str(e)
+
 def compact(ex:dict) -> dict:
     "An example as small tensors: token ids and labels in int32, weights in fp32 (Python lists take ~8x the memory)"
     return {k: torch.tensor(v, dtype=torch.float32 if k == 'weights' else torch.int32) for k, v in ex.items()}
@@ -87,7 +95,8 @@ def make_examples(vlm, rows:list[Transition], root, task:str='fdm', norm:str='me
     out = []
     for i in range(0, len(rows), chunk):         # features (1 MiB an image at 512 px) live for one chunk of rows only
         part = rows[i:i+chunk]
-        enc = encode_paths(vlm.image_tokenizer, [resolve(p, root) for r in part for p in (r.src, r.tgt)], cache)
+        try: enc = encode_paths(vlm.image_tokenizer, [resolve(p, root) for r in part for p in (r.src, r.tgt)], cache)
+        except BootwmError as e: raise BootwmError(row_error(part, root, e)) from None
         out += [compact(_example(vlm, enc, r, root, task, norm, floor)) for r in part]
     return out
 

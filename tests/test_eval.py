@@ -184,3 +184,6 @@ def test_annotate_sampling_options(world, tmp_path, run):
     idm.save_pretrained(tmp_path/'idm')
     rc, out, err = run('annotate', tmp_path/'idm', d/'test.jsonl', tmp_path/'ann.jsonl', '--quiet', '--temperature', 2.0, '--top-p', 0.9)
     assert rc == 0 and 'temperature 2.0, top-p 0.9' in out, err
+    assert 'Loading weights' not in err, err                                 # --quiet: transformers' own bars too
+    from transformers.utils import logging as tlog
+    assert tlog.is_progress_bar_enabled()                                    # and the switch is put back after
