@@ -8,7 +8,7 @@ Usage: .venv/bin/python bench/demo_costs.py   (prints JSON; on a shared machine,
 """
 import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
-import numpy as np, torch
+import torch
 
 def timed(f, n=1):
     t = time.time()
@@ -18,7 +18,7 @@ def timed(f, n=1):
 def main():
     torch.set_num_threads(1)
     from transformers.utils import logging; logging.disable_progress_bar()
-    from bootwm.demo import DemoConfig, write_demo_data, _split, fdm_items, idm_items, epoch_steps, _every, NEEDS, FDM_RUNS
+    from bootwm.demo import DemoConfig, write_demo_data, _split, fdm_items, idm_items, epoch_steps, _every
     from bootwm.vlm import tiny_vlm
     from bootwm.train import train, TrainConfig, make_examples
     from bootwm.bootstrap import annotate

@@ -14,7 +14,7 @@ checkpoint is written to --work and loaded from there.
     python bench/gpu_check.py                 # on the GPU machine (about 5 minutes)
     python bench/gpu_check.py --tiny          # the same code on a tiny config, on CPU, in seconds
 """
-import argparse, json, os, sys, time
+import argparse, json, os, time
 from pathlib import Path
 import torch
 

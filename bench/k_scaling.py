@@ -89,7 +89,6 @@ def interleaved(vlm, rows, gd, ks, new, share):
     return pre, steps
 
 def estimate_mb(vlm, prompt, k, new, share):
-    from dataclasses import replace
     from bootwm.memory import MemoryPlan, estimate_sampling, _inference_weights
     p = MemoryPlan.from_model(vlm.model, precision='fp32', device='cpu', seq_len=len(prompt), new_tokens=new, k=k, streams=3,
                               shared_prompt=share)

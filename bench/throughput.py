@@ -1,7 +1,7 @@
 """Training throughput (tokens/s) of the demo's tiny toy-world model (3x3 world, Llama 2x64) under transformers' Trainer.
 
 Usage: .venv/bin/python bench/throughput.py   (prints one JSON line per setting)"""
-import json, sys, tempfile, time, torch
+import json, tempfile, time, torch
 from bootwm.toyworld import write_dataset
 from bootwm.core import read_manifest
 from bootwm.vlm import tiny_vlm

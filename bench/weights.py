@@ -8,7 +8,7 @@ score difference from plain likelihood. Usage:
 
     .venv/bin/python bench/weights.py [--seeds S] [--epochs E] [--first-seed F]
 """
-import json, sys, tempfile, time
+import sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from multiprocessing import get_context

@@ -9,7 +9,7 @@ Docs: https://bootwm.github.io/bootwm/evaluate.html.md"""
 from __future__ import annotations
 import numpy as np, torch
 from .core import BootwmError, Transition
-from .toyworld import WorldConfig, oracle_next, parse, ActionParseError, InvalidAction
+from .toyworld import WorldConfig, oracle_next, parse, ActionParseError
 
 # %% auto #0
 __all__ = ['ORACLE_METRICS', 'METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'text_metrics',

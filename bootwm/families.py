@@ -15,7 +15,7 @@ from transformers import ChameleonForConditionalGeneration
 from transformers.modeling_outputs import CausalLMOutputWithPast
 from .core import BootwmError
 from .tokenizers import ImageTokenizer, GridTokenizer
-from .vlm import Backend, UnifiedVLM, word_tokenizer, get_peft_config, LORA_TARGETS
+from .vlm import Backend, UnifiedVLM, word_tokenizer
 
 # %% auto #0
 __all__ = ['FAMILIES', 'MODEL_TYPES', 'PRECISIONS', 'DTYPES', 'ChameleonLM', 'image_token_name', 'image_token_table', 'Chameleon',

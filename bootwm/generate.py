@@ -9,7 +9,7 @@ Docs: https://bootwm.github.io/bootwm/generate.html.md"""
 # %% ../nbs/03a_generate.ipynb #3f92104f
 from __future__ import annotations
 from dataclasses import dataclass
-import torch, torch.nn.functional as F
+import torch
 from fastcore.basics import patch
 from .core import BootwmError
 from .vlm import UnifiedVLM

@@ -8,7 +8,7 @@ Docs: https://bootwm.github.io/bootwm/human.html.md"""
 
 # %% ../nbs/15_human.ipynb #b0af5c95
 from __future__ import annotations
-import hashlib, html, io, json, math, random, string
+import hashlib, html, io, math, random, string
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from datetime import datetime, timezone

@@ -11,8 +11,8 @@ from __future__ import annotations
 import html, json, math, warnings
 from pathlib import Path
 from .core import BootwmError, Transition, check_new, resolve
-from .baselines import pred_paths, run_system
-from .metrics import image_metrics, summarize, subset_of
+from .baselines import pred_paths
+from .metrics import image_metrics, summarize
 from .evaluate import METRICS, md_table
 
 # %% auto #0

@@ -7,7 +7,7 @@ Docs: https://bootwm.github.io/bootwm/toyworld.html.md"""
 
 # %% ../nbs/01_toyworld.ipynb #73b76f06
 from __future__ import annotations
-import re, json, itertools, functools
+import re, json, functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple

@@ -1,5 +1,5 @@
 "The baselines harness: prediction files, resume after a kill, the tiny InstructPix2Pix pipeline, world models, real AURORA-Bench items."
-import inspect, json, os, signal, subprocess, sys, textwrap, time
+import inspect, json, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image

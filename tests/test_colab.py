@@ -1,7 +1,7 @@
 """Colab, simulated: a fresh Python environment without bootwm, a stand-in `google.colab` module, and the notebooks'
 install cell pointed at this checkout. The front page, the tour and the widgets notebook then run top to bottom (the
 tour and the widgets load the trained toy models, which the install must bring along as package data)."""
-import json, os, shutil, subprocess, sys, sysconfig, venv
+import json, os, shutil, subprocess, sysconfig, venv
 from pathlib import Path
 import pytest
 

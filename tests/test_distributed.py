@@ -1,7 +1,7 @@
 "Training runs unchanged under `accelerate launch`: 2 CPU processes (gloo DDP) end with identical adapter weights."
 import json, os, subprocess, sys
 from pathlib import Path
-import pytest, torch
+import torch
 from safetensors.torch import load_file
 from bootwm.toyworld import write_dataset
 

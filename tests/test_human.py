@@ -7,7 +7,7 @@ from scipy.stats import wilcoxon
 from bootwm.core import BootwmError, Transition, read_manifest
 from bootwm.toyworld import write_dataset
 from bootwm.baselines import run_system, pred_paths
-from bootwm.human import (LETTERS, ALL, Vote, ballot, record_vote, read_votes, pending, scores, wilcoxon_vs, HumanEval, _png)
+from bootwm.human import (ALL, Vote, ballot, record_vote, read_votes, pending, scores, wilcoxon_vs, HumanEval, _png)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent/'shared'/'data'/'aurora-bench-sample'

@@ -5,7 +5,7 @@ import json, logging, subprocess, sys
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pytest
-from bootwm.core import BootwmError, Transition, read_manifest
+from bootwm.core import BootwmError, Transition
 from bootwm.judge import Judge, JudgeConfig, JudgeError
 from bootwm.judge_runs import JudgeItem, aggregate, copy_items, judge_items, predicted_items, read_verdicts
 from judge_server import LocalJudgeServer

@@ -1,10 +1,9 @@
 "Key-frame extraction on toy-world videos with known moving frames: formats, gaps, images, parallelism, kill and resume."
 import json, os, signal, subprocess, sys, textwrap, time
-from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from bootwm.core import BootwmError, read_manifest
+from bootwm.core import BootwmError
 from bootwm.keyframes import (select_keyframes, motion_scores, read_frames, video_pairs, extract_keyframes,
                               find_videos, toy_video)
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest, torch
 from transformers import ChameleonConfig, GemmaConfig, LlamaConfig
 from bootwm.core import BootwmError
-from bootwm.memory import (GiB, MemoryPlan, MemoryBudgetWarning, param_counts, meta_param_counts, estimate_train,
+from bootwm.memory import (MemoryPlan, MemoryBudgetWarning, param_counts, meta_param_counts, estimate_train,
                            estimate_sampling, estimate_scoring, fit, candidates, warn_if_too_big, activation_bytes)
 from bootwm.measure import held_bytes, peak_bytes, measure_train_step, compare
 from bootwm.generate import generate

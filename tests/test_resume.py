@@ -1,9 +1,8 @@
 "Annotation killed with SIGKILL mid-way resumes to the same final manifest as an uninterrupted run."
 import os, signal, subprocess, sys, time, textwrap
-from pathlib import Path
-import pytest, torch
+import torch
 from bootwm.core import read_manifest
-from bootwm.toyworld import write_dataset, action_class
+from bootwm.toyworld import write_dataset
 from bootwm.vlm import tiny_vlm, UnifiedVLM
 from bootwm.bootstrap import annotate
 
