@@ -67,7 +67,9 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
     from bootwm.core import read_manifest
     from bootwm.families import load_vlm
     from bootwm.bootstrap import annotate
-    rows = annotate(load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent, out, batch_size,
+    vlm, rows, root = load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent
+    if cache and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: _cache_filled(cache, vlm.image_tokenizer, rows, root)
+    rows = annotate(vlm, rows, root, out, batch_size,
                     annotator=annotator or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p, cache=cache)
     if _rank() == 0: print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
 
@@ -270,6 +272,7 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     from bootwm.report import run_eval, run_idm_eval
     if task not in ('fdm', 'idm'): raise BootwmError(f"--task {task!r}: expected 'fdm' or 'idm'")
     if task == 'idm' and not idm: raise BootwmError('--task idm: name the IDM to grade with --idm')
+    if cache and task == 'fdm': raise BootwmError('--cache: only --task idm reads the token cache (world-model systems are given the images)')
     if task == 'idm' and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: raise BootwmError('--task idm runs in one process: launch it without accelerate')
     check_new(Path(out)/'report.md', overwrite)          # refuse before running anything
     judge = _judge(judge_model, judge_base_url, judge_prompt, judge_timeout, judge_max_in_flight, judge_retries, judge_cache,

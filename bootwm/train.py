@@ -161,8 +161,17 @@ class TrainResult:
     evals: list        # what `eval_fn` returned at each evaluation, with the step
     config: TrainConfig
 
-def train(vlm, rows:list[Transition], root, cfg:TrainConfig=TrainConfig(), output_dir=None, eval_fn=None,
-          eval_every:int=100, examples=None, cache=None, progress:bool=True) -> TrainResult:
+def train(vlm,                              # the `UnifiedVLM` to train (LoRA is added when `cfg.lora_r`)
+          rows:list[Transition],            # labelled transitions (src, action, tgt)
+          root,                             # folder the rows' image paths are relative to
+          cfg:TrainConfig=TrainConfig(),    # task, steps, batch, optimiser, Eq. 2 loss and LoRA settings
+          output_dir=None,                  # where `Trainer` writes (checkpoints, `train_config.json`); default a temporary folder
+          eval_fn=None,                     # `eval_fn(vlm) -> dict` of metrics, every `eval_every` steps and at the end (e.g. `KeepBest`)
+          eval_every:int=100,               # steps between calls of `eval_fn`
+          examples=None,                    # examples already built by `make_examples` (skips encoding the images)
+          cache=None,                       # a `TokenCache` or its folder: each image encoded once across runs
+          progress:bool=True                # show `Trainer`'s progress bar
+         ) -> TrainResult:
     "Train `vlm` as an IDM or FDM on labelled transitions (images read through a `TokenCache` if given)"
     set_seed(cfg.seed)                        # python, numpy, torch and every GPU
     if cfg.lora_r: vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
