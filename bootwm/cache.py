@@ -13,7 +13,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 from fastcore.basics import patch
-from .core import BootwmError, resolve, resolve
+from .core import BootwmError, resolve, row_error
 
 # %% auto #0
 __all__ = ['file_digest', 'TokenCache', 'as_cache', 'encode_paths', 'row_codes']
@@ -148,11 +148,6 @@ def encode_paths(image_tokenizer, paths, cache=None, batch_size:int=256) -> dict
 def row_codes(image_tokenizer, rows, root, which=('src', 'tgt'), cache=None) -> list[torch.Tensor]:
     "Stacked codes `[N, n_tokens]` of each image field in `which` of `rows` (paths relative to `root`), one `encode_paths` call"
     paths = [[str(resolve(getattr(r, w), root)) for r in rows] for w in which]
-    enc = encode_paths(image_tokenizer, [p for ps in paths for p in ps], cache)
-    return [torch.stack([enc[p][0] for p in ps]) for ps in paths]
-
-def row_codes(image_tokenizer, rows, root, which=('src', 'tgt'), cache=None) -> list[torch.Tensor]:
-    "Stacked codes `[N, n_tokens]` of each image field in `which` of `rows` (paths relative to `root`), one `encode_paths` call"
-    paths = [[str(resolve(getattr(r, w), root)) for r in rows] for w in which]
-    enc = encode_paths(image_tokenizer, [p for ps in paths for p in ps], cache)
+    try: enc = encode_paths(image_tokenizer, [p for ps in paths for p in ps], cache)
+    except BootwmError as e: raise BootwmError(row_error(rows, root, e)) from None   # name the manifest line
     return [torch.stack([enc[p][0] for p in ps]) for ps in paths]

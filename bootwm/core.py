@@ -13,8 +13,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['BNB_CPU_LOGGER', 'BNB_KERNELS_NOTE', 'BootwmError', 'DropMessage', 'Transition', 'subset_of', 'read_jsonl',
-           'read_manifest', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve', 'registrable',
-           'no_progress_bars']
+           'read_manifest', 'row_error', 'check_new', 'append_manifest', 'write_manifest', 'repair_tail', 'resolve',
+           'registrable', 'no_progress_bars']
 
 # %% ../nbs/00_core.ipynb #5272d153
 class BootwmError(ValueError):
@@ -91,6 +91,15 @@ def read_manifest(path) -> list[Transition]:
         seen[d['id']] = i; t = Transition(**d); t.where = f'{path}:{i}'   # errors about the row name its line
         return t
     return read_jsonl(path, row, 'manifest')
+
+# %% ../nbs/00_core.ipynb #1ed222db
+def row_error(rows:list[Transition], root, e:Exception) -> str:
+    "An image error `e` (which starts with the image's path) prefixed with the manifest line and field of the row it came from"
+    for r in rows:
+        for f in ('src', 'tgt'):
+            if getattr(r, f) and str(e).startswith(str(resolve(getattr(r, f), root))):
+                return f"{getattr(r, 'where', None) or f'row id={r.id!r}'}: {f}={getattr(r, f)!r}: {e}"
+    return str(e)
 
 # %% ../nbs/00_core.ipynb #fca994a5
 def check_new(path, overwrite=False):

@@ -11,7 +11,7 @@ import json, math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
-from .core import BootwmError, Transition, resolve
+from .core import BootwmError, Transition, resolve, row_error
 from .families import PRECISIONS, precision_name
 from fastcore.basics import patch
 from .importance import WeightConfig, token_weights, collate, weighted_ce, label_tail
@@ -19,8 +19,8 @@ from .vlm import no_cpu_repack
 from .cache import encode_paths, as_cache
 
 # %% auto #0
-__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'row_error', 'compact', 'make_examples', 'DynamicsTrainer',
-           'EvalCallback', 'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer', 'EvalCallback',
+           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS = ('idm', 'fdm')
@@ -74,14 +74,6 @@ def paper(cls:TrainConfig, task:str, n_examples:int|None=None, batch_size:int=1,
     return cls(**{**base, **overrides})
 
 # %% ../nbs/05_train.ipynb #ba96f908
-def row_error(rows:list[Transition], root, e:Exception) -> str:
-    "An image error `e` (which starts with the image's path) prefixed with the manifest line and field of the row it came from"
-    for r in rows:
-        for f in ('src', 'tgt'):
-            if getattr(r, f) and str(e).startswith(str(resolve(getattr(r, f), root))):
-                return f"{getattr(r, 'where', None) or f'row id={r.id!r}'}: {f}={getattr(r, f)!r}: {e}"
-    return str(e)
-
 def compact(ex:dict) -> dict:
     "An example as small tensors: token ids and labels in int32, weights in fp32 (Python lists take ~8x the memory)"
     return {k: torch.tensor(v, dtype=torch.float32 if k == 'weights' else torch.int32) for k, v in ex.items()}
