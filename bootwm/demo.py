@@ -363,7 +363,7 @@ def plot_claims(s:dict, out) -> list[str]:
     for j, (r, lab) in enumerate((('fdm-unweighted', 'plain likelihood'), ('fdm-raw', 'Eq. 2 as written'), ('fdm-labelled', 'Eq. 2, kit normalisation'))):
         ds = [a[r]['es'], a[r]['me'], {k: v/10 if k != 'per_seed' else v for k, v in a[r]['score'].items()}]
         ax.bar(x + .27*j, [d['mean'] for d in ds], .27, yerr=np.hstack([_err(d) for d in ds]), capsize=3, label=lab)
-    ax.set_xticks(x + .27, ['editing success (ES)', 'minimal editing (ME)', 'score / 10'])
+    ax.set_xticks(x + .27, ['editing\nsuccess (ES)', 'minimal\nediting (ME)', 'score / 10'])
     ax.set(ylabel='mean over test items (0-1)', title='(iii) recognition weighting (bars: 95% interval)', ylim=(0, 1.1)); ax.legend(fontsize=8)
     save(fig, 'claim_iii.png')
     fig, axs = _fig(4.2, 3.3, 2)
@@ -429,7 +429,7 @@ def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) 
          f"FDM arms: {cfg.epochs} epochs over their own data; IDM: {cfg.epochs} epochs on the labelled data, then {cfg.idm_epochs} on labelled + IDM-only; "
          f"batch {cfg.batch_size}, lr {cfg.lr}, tiny Llama ({cfg.layers} layers, width {cfg.hidden}); best validation checkpoint kept. "
          f"Wall time {meta['seconds']/60:.1f} min on {meta['env']['cpu_count']} CPUs ({meta['env']['cpu']}; load average "
-         f"{'{} at the start, {} at the end'.format(*meta['env']['load']) if 'load' in meta['env'] else 'not recorded'}: above the CPU count, the machine was shared).", '',
+         f"{'{} at the start, {} at the end'.format(*meta['env']['load']) if 'load' in meta['env'] else 'not recorded'}; the run's own workers count in the second; a start above the CPU count means a shared machine).", '',
          *_summary_rows(s, cfg), '',
          'Differences are paired (same test items, same seeds); intervals are 95% two-level bootstrap intervals '
          f"({cfg.boot} resamples of seeds, then of items within each seed). **reproduced**: the interval excludes 0 in the claimed "
