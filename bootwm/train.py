@@ -166,7 +166,8 @@ def train(vlm,                              # the `UnifiedVLM` to train (LoRA is
          ) -> TrainResult:
     "Train `vlm` as an IDM or FDM on labelled transitions (images read through a `TokenCache` if given)"
     set_seed(cfg.seed)                        # python, numpy, torch and every GPU
-    if cfg.lora_r: vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
+    if cfg.lora_r and not vlm.has_lora:         # a model loaded with adapters (`load_vlm(..., lora=16)`) trains those
+        vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
     examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor, cache)
     check_memory(vlm, cfg, examples)
     if output_dir is None: import tempfile; output_dir = tempfile.mkdtemp(prefix='bootwm-train-')

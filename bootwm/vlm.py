@@ -208,11 +208,18 @@ def get_peft_config(lora_r:int=0, lora_alpha:int=32, lora_dropout:float=0.05, ta
 # %% ../nbs/03_vlm.ipynb #489bb370
 def _quantised(model) -> bool: return bool(getattr(model, 'is_loaded_in_4bit', False) or getattr(model, 'is_loaded_in_8bit', False))
 
+@patch(as_prop=True)
+def has_lora(self:UnifiedVLM) -> bool:
+    "Whether the LM carries LoRA adapters (peft)"
+    from peft import PeftModel
+    return isinstance(self.model, PeftModel)
+
 @patch
 def add_lora(self:UnifiedVLM, lora_r:int=16, lora_alpha:int=32, lora_dropout:float=0.05, targets=LORA_TARGETS,
              gradient_checkpointing:bool=False):
     "Wrap the LM in LoRA adapters (preparing a quantised LM for k-bit training first)"
     from peft import get_peft_model, prepare_model_for_kbit_training
+    if self.has_lora: raise BootwmError('add_lora: the model already has LoRA adapters (train them as they are, or merge them first)')
     was_training = self.model.training
     if _quantised(self.model):
         self.model = prepare_model_for_kbit_training(self.model, use_gradient_checkpointing=gradient_checkpointing)

@@ -59,3 +59,22 @@ def test_guided_sampling_respects_layout(base, data):
                           text_scale=s['text_scale'], image_scale=s.get('image_scale'))
     assert codes.shape == (2, 3, vlm.n_tokens)
     assert ((codes >= 0) & (codes < vlm.image_tokenizer.n_codes)).all()
+
+def test_a_model_loaded_with_lora_trains_and_reloads_those_adapters(tmp_path):
+    "load_vlm(..., lora=r) then train() with a LoRA recipe: one set of adapters, trained, saved and loaded back as trained"
+    from bootwm.core import BootwmError, read_manifest
+    from bootwm.families import tiny_chameleon, load_vlm
+    from bootwm.toyworld import write_dataset
+    tiny_chameleon(seed=0).save_pretrained(tmp_path/'twin')
+    rows = read_manifest(write_dataset(tmp_path/'toy', n_labelled=16, n_videos=1, video_len=1, n_test=2)['labelled'])
+    vlm = load_vlm(tmp_path/'twin', lora=8)
+    with pytest.raises(BootwmError, match='already has LoRA adapters'): vlm.add_lora(8)
+    train(vlm, rows, tmp_path/'toy', TrainConfig(task='fdm', steps=3, warmup=0, batch_size=8, lora_r=8, lr=1e-2),
+          output_dir=tmp_path/'run', progress=False)
+    trained = {k: v.detach().clone() for k, v in vlm.model.state_dict().items() if 'lora_B' in k}
+    assert trained and all('base_model.model.base_model' not in k for k in trained)      # not wrapped twice
+    assert any(v.abs().sum() > 0 for v in trained.values())                                # B starts at 0: it trained
+    vlm.save_pretrained(tmp_path/'m')
+    back = {k: v for k, v in load_vlm(tmp_path/'m').model.state_dict().items() if 'lora_B' in k}
+    assert back.keys() == trained.keys()
+    for k in trained: torch.testing.assert_close(back[k], trained[k])
