@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys, json
 from pathlib import Path
 from fastcore.script import call_parse, parse_cli
+from .shard import launched
 from .core import BootwmError, no_progress_bars
 
 # %% auto #0
@@ -68,7 +69,7 @@ def bootwm_annotate(idm:str,                # a saved UnifiedVLM directory (the 
     from bootwm.families import load_vlm
     from bootwm.bootstrap import annotate
     vlm, rows, root = load_vlm(idm, quant=quant), read_manifest(pairs), Path(pairs).parent
-    if cache and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: _cache_filled(cache, vlm.image_tokenizer, rows, root)
+    _cache_filled(cache, vlm.image_tokenizer, rows, root)
     rows = annotate(vlm, rows, root, out, batch_size,
                     annotator=annotator or Path(idm).name, overwrite=overwrite, progress=not quiet, temperature=temperature, top_p=top_p, cache=cache)
     if _rank() == 0: print(f"{out}: {len(rows)} annotated pairs ({'greedy' if not temperature else f'temperature {temperature}, top-p {top_p}'})")
@@ -137,7 +138,8 @@ def bootwm_keyframes(videos:str,          # a video file, a folder of videos (cl
 def _rank() -> int: return int(__import__('os').environ.get('RANK', 0))
 
 def _cache_filled(cache, image_tokenizer, rows, root):
-    "Refuse a token cache that lacks images of `rows`: several processes must not write one cache at once"
+    "Under `accelerate launch`, refuse a token cache that lacks images of `rows`: several processes must not write one cache at once"
+    if not cache or not launched(): return
     from bootwm.core import resolve
     from bootwm.cache import as_cache, file_digest
     c = as_cache(cache, image_tokenizer)
@@ -181,7 +183,7 @@ def bootwm_train(task:str,                 # 'idm' or 'fdm'
     else:
         from bootwm.families import load_vlm
         vlm = load_vlm(model, image_tokenizer=image_tokenizer, quant=quant)
-    if cache and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: _cache_filled(cache, vlm.image_tokenizer, rows, root)
+    _cache_filled(cache, vlm.image_tokenizer, rows, root)
     res = train(vlm, rows, root, cfg, output_dir=Path(out)/'run', cache=cache, progress=not quiet)
     if _rank() == 0:
         vlm.save_pretrained(dest, overwrite=overwrite)
@@ -273,7 +275,7 @@ def bootwm_eval(bench:str,                # AURORA-Bench test.json (or its folde
     if task not in ('fdm', 'idm'): raise BootwmError(f"--task {task!r}: expected 'fdm' or 'idm'")
     if task == 'idm' and not idm: raise BootwmError('--task idm: name the IDM to grade with --idm')
     if cache and task == 'fdm': raise BootwmError('--cache: only --task idm reads the token cache (world-model systems are given the images)')
-    if task == 'idm' and int(__import__('os').environ.get('WORLD_SIZE', 1)) > 1: raise BootwmError('--task idm runs in one process: launch it without accelerate')
+    if task == 'idm' and launched(): raise BootwmError('--task idm runs in one process: launch it without accelerate')
     check_new(Path(out)/'report.md', overwrite)          # refuse before running anything
     judge = _judge(judge_model, judge_base_url, judge_prompt, judge_timeout, judge_max_in_flight, judge_retries, judge_cache,
                    judge_reask) if task == 'fdm' and _rank() == 0 else None     # one judge client, in the main process

@@ -16,11 +16,13 @@ from tqdm.auto import tqdm
 from .core import BootwmError, append_manifest, repair_tail
 
 # %% auto #0
-__all__ = ['SHARD_TIMEOUT', 'process', 'barrier', 'main_first', 'shard_name', 'status_name', 'shard_files', 'sharded',
+__all__ = ['SHARD_TIMEOUT', 'launched', 'process', 'barrier', 'main_first', 'shard_name', 'status_name', 'shard_files', 'sharded',
            'complete_lines', 'share', 'Output', 'done_units', 'merge', 'run_sharded']
 
 # %% ../nbs/05c_shard.ipynb #5225afbf
-def _launched() -> bool: return int(os.environ.get('WORLD_SIZE', '1')) > 1
+def launched() -> bool:
+    "Whether this process is one of several started by `accelerate launch` (or torchrun)"
+    return int(os.environ.get('WORLD_SIZE', '1')) > 1
 
 def _state():
     "accelerate's `PartialState`, on CPU (gloo) where there is no GPU or `accelerate launch --cpu` asked for it"
@@ -31,7 +33,7 @@ def _state():
 
 def process() -> tuple[int, int]:
     "`(rank, process count)` of this process: accelerate's `PartialState` under `accelerate launch`, else `(0, 1)`"
-    if not _launched(): return 0, 1
+    if not launched(): return 0, 1
     s = _state()
     if s.num_processes != int(os.environ['WORLD_SIZE']):
         raise BootwmError(f"accelerate sees {s.num_processes} process(es), the launcher started WORLD_SIZE={os.environ['WORLD_SIZE']}")
@@ -39,12 +41,12 @@ def process() -> tuple[int, int]:
 
 def barrier():
     "Wait until every process gets here (nothing to wait for in one process)"
-    if _launched(): _state().wait_for_everyone()
+    if launched(): _state().wait_for_everyone()
 
 @contextmanager
 def main_first():
     "Run the block in the main process first, then in the others: one process prepares a shared folder"
-    if not _launched(): yield; return
+    if not launched(): yield; return
     with _state().main_process_first(): yield
 
 # %% ../nbs/05c_shard.ipynb #87af27d0
@@ -70,7 +72,7 @@ def shard_files(out) -> list[Path]:
 
 def sharded(*outs) -> bool:
     "Whether a job writing `outs` goes through shards: it runs in several processes, or shards of an earlier run wait to be resumed"
-    return _launched() or any(shard_files(o) for o in outs)
+    return launched() or any(shard_files(o) for o in outs)
 
 # %% ../nbs/05c_shard.ipynb #f6263b5e
 def complete_lines(path) -> list[bytes]:
@@ -199,5 +201,5 @@ def run_sharded(units:list, outs, work:Callable, key:Callable=lambda u: u.id, ch
             if rank == 0: bar.update(sum(s['done'] for s in _statuses(outs[0].path, world).values()) - bar.n)
         _status(status, **info, done=info['todo'], finished=True)
         if rank == 0: _wait(outs[0].path, world, bar, timeout); merge(outs, keys)
-        elif _launched(): _merged(outs[0].path, status, world, timeout)
+        elif launched(): _merged(outs[0].path, status, world, timeout)
     return rank == 0
