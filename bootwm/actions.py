@@ -7,12 +7,12 @@ Docs: https://bootwm.github.io/bootwm/actions.html.md"""
 
 # %% ../nbs/05b_actions.ipynb #f87f3d06
 from __future__ import annotations
-import torch
+import numpy as np, torch
 from .generate import generate
 from .importance import collate, token_logprobs, label_tail
 
 # %% auto #0
-__all__ = ['as_codes', 'mean_logprobs', 'score_actions', 'decode_actions']
+__all__ = ['as_codes', 'mean_logprobs', 'score_actions', 'score_targets', 'draw_other', 'decode_actions']
 
 # %% ../nbs/05b_actions.ipynb #dfee1d3a
 def as_codes(tok, xs) -> torch.LongTensor:
@@ -36,6 +36,17 @@ def score_actions(idm, srcs, tgts, actions:list[str], batch_size:int=256) -> tor
     "Mean token log-likelihood `[N]` of each action given its source and target (codes or images)"
     srcs, tgts = as_codes(idm.image_tokenizer, srcs), as_codes(idm.image_tokenizer, tgts)
     return mean_logprobs(idm, [idm.idm_example(s, t, a) for s, t, a in zip(srcs, tgts, actions)], batch_size)
+
+# %% ../nbs/05b_actions.ipynb #5d1753b5
+def score_targets(fdm, srcs, tgts, actions:list[str], batch_size:int=256, progress:bool=False) -> torch.Tensor:
+    "Mean token log-likelihood `[N]` of each target image's codes given its source and action (unweighted)"
+    exs = [fdm.fdm_example(s, a, t) for s, a, t in zip(srcs, actions, tgts)]
+    return mean_logprobs(fdm, [{k: e[k] for k in ('input_ids', 'labels')} for e in exs], batch_size, progress)
+def draw_other(keys:list, rng) -> list[int|None]:
+    "For each item, a random other item with a different key (None when every item shares its key)"
+    index = {}; ids = np.array([index.setdefault(k, len(index)) for k in keys])
+    return [int(rng.choice(c)) if len(c := np.flatnonzero(ids != ids[i])) else None for i in range(len(keys))]
+
 
 # %% ../nbs/05b_actions.ipynb #9531d298
 def decode_actions(idm, srcs, tgts, max_new:int=24, temperature:float=0.0, top_p:float|None=None, generator=None) -> list[str]:

@@ -12,32 +12,21 @@ import math
 import numpy as np, torch
 from .core import BootwmError, Transition
 from .cache import row_codes
-from .actions import score_actions, mean_logprobs
+from .actions import score_actions, score_targets, draw_other
 from .metrics import subset_of, summarize
 
 # %% auto #0
-__all__ = ['NEGATIVES', 'MODES', 'score_targets', 'negative_triples', 'probe', 'probe_shares']
-
-# %% ../nbs/13a_probes.ipynb #5d1753d5
-def score_targets(fdm, srcs, tgts, actions:list[str], batch_size:int=256, progress:bool=False) -> torch.Tensor:
-    "Mean token log-likelihood `[N]` of each target image's codes given its source and action (unweighted)"
-    exs = [fdm.fdm_example(s, a, t) for s, a, t in zip(srcs, actions, tgts)]
-    return mean_logprobs(fdm, [{k: e[k] for k in ('input_ids', 'labels')} for e in exs], batch_size, progress)
+__all__ = ['NEGATIVES', 'MODES', 'negative_triples', 'probe', 'probe_shares']
 
 # %% ../nbs/13a_probes.ipynb #6458a7e2
 NEGATIVES = ('random_action', 'random_target', 'copied_source', 'swapped')
 MODES = ('fdp', 'idp')
 
-def _draw_other(keys:list, rng) -> list[int|None]:
-    "For each item, a random other item with a different key (None when every item shares its key)"
-    index = {}; ids = np.array([index.setdefault(k, len(index)) for k in keys])
-    return [int(rng.choice(c)) if len(c := np.flatnonzero(ids != ids[i])) else None for i in range(len(keys))]
-
 def negative_triples(srcs, tgts, actions:list[str], seed:int=0) -> dict:
     "`{negative: (srcs, tgts, actions, valid)}` for each of `NEGATIVES`"
     rng, n = np.random.default_rng(seed), len(actions)
-    ja = _draw_other(actions, rng)
-    jt = _draw_other([bytes(np.asarray(t, dtype=np.int64)) for t in tgts], rng)
+    ja = draw_other(actions, rng)
+    jt = draw_other([bytes(np.asarray(t, dtype=np.int64)) for t in tgts], rng)
     same = [torch.equal(torch.as_tensor(s), torch.as_tensor(t)) for s, t in zip(srcs, tgts)]
     pick = lambda xs, js, i: xs[i if js[i] is None else js[i]]
     return dict(random_action=(srcs, tgts, [pick(actions, ja, i) for i in range(n)], [j is not None for j in ja]),

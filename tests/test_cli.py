@@ -18,7 +18,7 @@ def test_demo_quick(tmp_path):
         assert c[k]['verdict'] in VERDICTS and c[k]['lo'] - 1e-9 <= c[k]['diff'] <= c[k]['hi'] + 1e-9, (k, c[k])
         assert len(c[k]['per_seed']) == 3                               # three seeds
         assert f'claim ({k}): {c[k]["verdict"]}' in r.stdout
-    assert {'idm_curve', 'fdm_curve', 'idm', 'fdm'} <= set(c['i'])
+    assert {'curve', 'step', 'idm', 'fdm'} <= set(c['i'])
     assert {'control', 'recovered', 'kept_label_accuracy', 'compute_matched'} <= set(c['ii'])
     assert res['copy']['score'] == 0                                     # Copy scores 0
     assert set(res['arms']) == {'fdm-labelled', 'fdm-unweighted', 'fdm-raw', 'fdm-idm', 'fdm-oracle'}
