@@ -19,8 +19,8 @@ from .vlm import no_cpu_repack
 from .cache import encode_paths, as_cache
 
 # %% auto #0
-__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'right_padded', 'DynamicsTrainer',
-           'EvalCallback', 'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+__all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer', 'EvalCallback',
+           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS = ('idm', 'fdm')
@@ -101,10 +101,6 @@ def _example(vlm, enc, r, root, task, norm, floor) -> dict:
 from transformers import Trainer, TrainingArguments, TrainerCallback, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-def right_padded(mask) -> bool:
-    "True when `mask` (an attention mask `[B, T]`, or None) has every row's padding after all of its tokens"
-    return mask is not None and not bool((mask[:, 1:] > mask[:, :-1]).any())
-
 class DynamicsTrainer(Trainer):
     "A `Trainer` whose loss is Eq. 2's weighted likelihood (plain likelihood without weights)"
     def __init__(self, vlm, **kw):
@@ -112,7 +108,6 @@ class DynamicsTrainer(Trainer):
         super().__init__(model=vlm.model, **kw)
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels, weights = inputs.pop('labels'), inputs.pop('weights', None)
-        if right_padded(inputs.get('attention_mask')): inputs.pop('attention_mask')   # causal attention hides right pads
         keep = label_tail(labels)                   # no logits (B x T x V, the largest tensor) for the prompt
         logits, _ = self.vlm.backend.logits(model, **inputs, logits_to_keep=keep)
         loss = weighted_ce(logits, labels[:, -keep:], None if weights is None else weights[:, -keep:])
