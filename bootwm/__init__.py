@@ -2,7 +2,7 @@
 
 Modules:
 
-- `bootwm.actions`: What an IDM says about a pair of images: the action it writes (greedy decoding: annotation and IDM evaluation) and the likelihood it gives a stated action (the annotation score and the verifier of Eq. 3).
+- `bootwm.actions`: What an IDM says about a pair of images: the action it writes (greedy decoding: annotation and IDM evaluation) and the likelihood it gives a stated action (the annotation score and the verifier of Eq. 3); and its forward counterpart, the likelihood an FDM gives a target image.
 - `bootwm.baselines`: Every system on one harness: a system maps (source image, action) to a predicted next image, written as `images/<id>.png` plus `preds.jsonl` in a folder of its own, resumably. Copy, InstructPix2Pix-style diffusers pipelines (InstructPix2Pix, MagicBrush, AURORA) and bootwm world models.
 - `bootwm.bootstrap`: Weak supervision from unlabelled pairs (paper Eq. 1): the IDM labels frame pairs, the labels are filtered by stratified top-k (Algorithm 1), and the kept pairs join the labelled data to train the FDM.
 - `bootwm.cache`: Every image tokenized once: codes and the pre-quantisation features Eq. 2 needs, kept in sharded safetensors keyed by the image's content hash, in a folder named by the tokenizer's fingerprint.

@@ -1,5 +1,6 @@
 """What an IDM says about a pair of images: the action it writes (greedy decoding: annotation and IDM
-evaluation) and the likelihood it gives a stated action (the annotation score and the verifier of Eq. 3).
+evaluation) and the likelihood it gives a stated action (the annotation score and the verifier of Eq. 3);
+and its forward counterpart, the likelihood an FDM gives a target image.
 
 Docs: https://bootwm.github.io/bootwm/actions.html.md"""
 
