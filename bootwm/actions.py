@@ -43,6 +43,7 @@ def score_targets(fdm, srcs, tgts, actions:list[str], batch_size:int=256, progre
     "Mean token log-likelihood `[N]` of each target image's codes given its source and action (unweighted)"
     exs = [fdm.fdm_example(s, a, t) for s, a, t in zip(srcs, actions, tgts)]
     return mean_logprobs(fdm, [{k: e[k] for k in ('input_ids', 'labels')} for e in exs], batch_size, progress)
+
 def draw_other(keys:list, rng) -> list[int|None]:
     "For each item, a random other item with a different key (None when every item shares its key)"
     index = {}; ids = np.array([index.setdefault(k, len(index)) for k in keys])

@@ -116,6 +116,15 @@ def preference(vlm, rows:list[Transition], root, task:str, seed:int=0) -> list[f
     v = score(vlm, torch.cat([srcs, srcs]), torch.cat([tgts, tgts]), acts + [acts[j] for j in js]).view(2, -1)
     return torch.where(v[0] > v[1], 1.0, torch.where(v[0] == v[1], 0.5, 0.0)).tolist()
 
+class _FirstAndLast:
+    "Claim (i)'s measurement of one run: `preference` on the test items at the first validation check and at the end"
+    def __init__(self, rows, root, task:str, seed:int): self.args, self.items = (rows, root, task, seed), []
+    def first(self, vlm):
+        if not self.items: self.items.append(preference(vlm, *self.args))
+    def last(self, vlm, evals:list) -> dict:
+        self.items.append(preference(vlm, *self.args))
+        return dict(steps=[evals[0]['step'], evals[-1]['step']], items=self.items)
+
 def _ks(k): return sorted({2**i for i in range(k.bit_length()) if 2**i <= k} | {k})
 
 @torch.no_grad()
@@ -166,16 +175,12 @@ def run_idm(cfg:DemoConfig, seed:int, root, out) -> dict:
     root, out = Path(root), Path(out); lab, val, extra, unl, test = (_split(root, s) for s in SPLITS)
     idm, t0 = tiny_vlm(cfg.world, cfg.hidden, cfg.layers, seed=seed), time.time()
     acc = lambda m: dict(accuracy=float(np.mean(idm_items(m, val, root))))
-    pref = []                                                    # claim (i): the probe on the test items at the first check ...
-    def check1(m):
-        if not pref: pref.append(preference(m, test, root, 'idm', seed))
-        return acc(m)
-    k1 = KeepBest(check1, 'accuracy')
+    pref = _FirstAndLast(test, root, 'idm', seed)                 # claim (i)
+    k1 = KeepBest(lambda m: pref.first(m) or acc(m), 'accuracy')
     r1, tok1 = _fit(idm, lab, root, cfg, 'idm', seed, cfg.epochs, out/'train-idm1', k1)
-    pref.append(preference(idm, test, root, 'idm', seed))        # ... and at the end of phase 1
+    preferred = pref.last(idm, r1.evals)                          # before the best checkpoint is restored
     k1.restore(idm)
-    same = dict(items=idm_items(idm, test, root), curve=r1.evals, best_step=r1.evals[k1.best_call]['step'],
-                preference=dict(steps=[r1.evals[0]['step'], r1.evals[-1]['step']], items=pref))
+    same = dict(items=idm_items(idm, test, root), curve=r1.evals, best_step=r1.evals[k1.best_call]['step'], preference=preferred)
     k2 = KeepBest(acc, 'accuracy')
     r2, tok2 = _fit(idm, lab + extra, root, cfg, 'idm', seed, cfg.idm_epochs, out/'train-idm2', k2)
     k2.restore(idm); secs = time.time() - t0
@@ -200,16 +205,15 @@ def run_fdm(cfg:DemoConfig, seed:int, name:str, root, out) -> dict:
     vf = lambda m: {k: float(np.mean(v)) for k, v in fdm_items(m, val, root, seed=seed)['sample'].items()}
     s_lab = epoch_steps(len(lab), cfg.epochs, cfg.batch_size)
     best, cm = KeepBest(vf, 'score'), KeepBest(key='score', limit=max(1, s_lab // _every(cfg)))
-    pref = []                                                    # claim (i), the plain-likelihood arm: the probe at the first check ...
+    pref = _FirstAndLast(test, root, 'fdm', seed) if name == PLAIN else None   # claim (i), the plain-likelihood arm
     def check(m):
         r = best(m); cm.offer(m, r)
-        if name == PLAIN and not pref: pref.append(preference(m, test, root, 'fdm', seed))
+        if pref: pref.first(m)
         return r
     res, tokens = _fit(fdm, lab + kept, root, cfg, 'fdm', seed, cfg.epochs, out/f'train-{name}', check, norm)
-    if pref: pref.append(preference(fdm, test, root, 'fdm', seed))   # ... and at the end, before a checkpoint is restored
     r = dict(n_train=len(lab) + len(kept), steps=res.evals[-1]['step'], curve=res.evals, loss=_losses(res),
              train_seconds=time.time() - t0, tokens=tokens, best_step=res.evals[best.best_call]['step'])
-    if pref: r['preference'] = dict(steps=[res.evals[0]['step'], res.evals[-1]['step']], items=pref)
+    if pref: r['preference'] = pref.last(fdm, res.evals)            # before a checkpoint is restored
     if kept:
         r['compute_matched'] = dict(items=fdm_items(cm.restore(fdm), test, root, seed=seed)['sample'],
                                     best_step=res.evals[cm.best_call]['step'], budget=s_lab)
