@@ -10,7 +10,8 @@ annotation and process start-up. Usage (from the repository root, after `bash ru
     .venv/bin/python bench/demo.py                         # the powered default (target: under 10 min)
     .venv/bin/python bench/demo.py --preset paper          # domain shift (target: under 30 min)
     .venv/bin/python bench/demo.py --out docs/demo         # the default, kept as the example report
-    .venv/bin/python bench/demo.py --first-seed 5          # another seed set (--seeds N: another number of seeds)
+    .venv/bin/python bench/demo.py --first-seed 5          # another seed set (--seeds N: another number of seeds;
+                                                           # --seeds-i N: claim (i) on N seeds per seed)
 
 Runs on a shared machine are slower than on a quiet one: the load average before and after is printed.
 """
@@ -36,10 +37,10 @@ def arg(name, default=None):
     return sys.argv[sys.argv.index(name)+1] if name in sys.argv else default
 
 def main():
-    quick, preset, first, seeds = '--quick' in sys.argv, arg('--preset', 'default'), arg('--first-seed'), arg('--seeds')
+    quick, preset, first, seeds, seeds_i = '--quick' in sys.argv, arg('--preset', 'default'), arg('--first-seed'), arg('--seeds'), arg('--seeds-i')
     out = Path(arg('--out') or Path(tempfile.mkdtemp())/'demo')
     cmd = [str(Path(sys.executable).parent/'bootwm'), 'demo', '--out', str(out), '--quiet', '--preset', preset]
-    cmd += (['--quick'] if quick else []) + (['--first-seed', first] if first else []) + (['--seeds', seeds] if seeds else [])
+    cmd += (['--quick'] if quick else []) + (['--first-seed', first] if first else []) + (['--seeds', seeds] if seeds else []) + (['--seeds-i', seeds_i] if seeds_i else [])
     load0, t0, peak = os.getloadavg(), time.time(), 0
     p = subprocess.Popen(cmd)
     while p.poll() is None: peak = max(peak, tree_rss(p.pid)); time.sleep(0.2)

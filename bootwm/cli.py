@@ -25,13 +25,14 @@ def bootwm_demo(out:str='demo_out',      # output folder for report.md, plots, g
                 overwrite:bool=False,    # replace a finished demo in `out`
                 seeds:int=None,          # number of seeds (default 5; quick 3)
                 first_seed:int=None,     # first seed of the set (default 0): another value gives another seed set
+                seeds_i:int=None,        # claim (i) on this many seeds per seed (default 3; the extra ones train only to its check)
                 n_test:int=None,         # test items per seed (default 500)
                 epochs:int=None,         # FDM epochs over each arm's own data
                 workers:int=None,        # parallel training processes (default 2)
                 quiet:bool=False):       # no progress bars
     "Check the paper's four claims in miniature on the toy world; write a report under `out`"
     from bootwm.demo import run_demo
-    kw = {k: v for k, v in dict(seeds=seeds, first_seed=first_seed, n_test=n_test, epochs=epochs, workers=workers).items() if v is not None}
+    kw = {k: v for k, v in dict(seeds=seeds, first_seed=first_seed, seeds_i=seeds_i, n_test=n_test, epochs=epochs, workers=workers).items() if v is not None}
     r = run_demo(out, quick=quick, overwrite=overwrite, progress=not quiet, preset=preset, **kw)
     for k, c in r['claims'].items(): print(f"claim ({k}): {c['verdict']} ({c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}])")
     print(f"report: {Path(out)/'report.md'} ({r['seconds']/60:.1f} min)")

@@ -23,18 +23,21 @@ from .bootstrap import annotate, stratified_topk
 from .evaluate import oracle_scores, same_action, idm_metrics, copy_baseline, METRICS, ORACLE_METRICS, md_table
 
 # %% auto #0
-__all__ = ['PRESETS', 'QUICK', 'SPLITS', 'FDM_RUNS', 'VERIFIED', 'PLAIN', 'NEEDS', 'ORDER', 'DemoConfig', 'write_demo_data',
-           'idm_items', 'preference', 'fdm_items', 'epoch_steps', 'run_idm', 'run_fdm', 'run_all', 'boot_means',
-           'verdict', 'interval', 'stat', 'recovered', 'summarise', 'plot_claims', 'gallery', 'write_report',
-           'environment', 'run_demo']
+__all__ = ['PRESETS', 'I_STRIDE', 'QUICK', 'SPLITS', 'FDM_RUNS', 'VERIFIED', 'PLAIN', 'NEEDS', 'ORDER', 'DemoConfig',
+           'write_demo_data', 'idm_items', 'preference', 'fdm_items', 'epoch_steps', 'run_idm', 'run_fdm', 'run_probe',
+           'run_all', 'boot_means', 'verdict', 'interval', 'stat', 'recovered', 'summarise', 'plot_claims', 'gallery',
+           'write_report', 'environment', 'run_demo']
 
 # %% ../nbs/10_demo.ipynb #334fe3c0
 PRESETS = ('default', 'paper')
+I_STRIDE = 100_000              # claim (i)'s extra seeds: s + I_STRIDE, s + 2 I_STRIDE, ...
 
 @dataclass
 class DemoConfig:
     seeds: int = 5              # independent repetitions (data, init, sampling) ...
     first_seed: int = 0         # ... numbered first_seed, first_seed+1, ...: another first_seed is another seed set
+    seeds_i: int = 3            # claim (i) on seeds_i x seeds seeds: each seed s and s + I_STRIDE*j (0 < j < seeds_i), whose IDM
+                                # and plain FDM train only up to (i)'s check -- cheap, and what a full run has there
     preset: str = 'default'     # 'default': one world; 'paper': domain shift (labelled data from one domain, videos from another)
     grid: int = 3               # toy world: cells per side ...
     min_objects: int = 1        # ... and objects per scene
@@ -62,11 +65,17 @@ class DemoConfig:
             if isinstance(v, int) and not isinstance(v, bool) and v < (0 if k == 'first_seed' else 1):
                 raise BootwmError(f'DemoConfig.{k}={v}: must be at least {0 if k == "first_seed" else 1}')
         if self.preset not in PRESETS: raise BootwmError(f'DemoConfig.preset={self.preset!r}: expected one of {PRESETS}')
+        if self.first_seed + self.seeds > I_STRIDE:
+            raise BootwmError(f'DemoConfig.first_seed={self.first_seed}: seeds must stay below {I_STRIDE} (claim (i)\'s extra seeds start there)')
         self.domains   # validates the world's size
         if self.n_keep > self.n_videos*self.video_len:
             raise BootwmError(f'DemoConfig.n_keep={self.n_keep}: more than the {self.n_videos*self.video_len} unlabelled pairs')
     @property
     def seed_list(self): return list(range(self.first_seed, self.first_seed + self.seeds))
+    @property
+    def probe_seeds(self):
+        "Claim (i)'s extra seeds: disjoint seed sets have disjoint extra seeds"
+        return [s + I_STRIDE*j for j in range(1, self.seeds_i) for s in self.seed_list]
 
 @patch(as_prop=True)
 def world(self:DemoConfig): return WorldConfig(grid=self.grid, min_objects=self.min_objects, max_objects=self.max_objects)
@@ -84,16 +93,18 @@ QUICK = dict(n_labelled=200, n_val=60, n_extra=400, n_videos=40, video_len=5, n_
 # %% ../nbs/10_demo.ipynb #87d83d2f
 SPLITS = ('labelled', 'val', 'extra', 'unlabelled', 'test')
 
-def write_demo_data(root, cfg:DemoConfig, seed:int) -> dict:
-    "Write every split of one seed under `root` (images and JSONL manifests); returns their sizes"
+def write_demo_data(root, cfg:DemoConfig, seed:int, splits=SPLITS) -> dict:
+    "Write the `splits` (default: all) of one seed under `root` (images and JSONL manifests); returns their sizes"
+    if set(splits) - set(SPLITS): raise BootwmError(f'write_demo_data: splits={splits!r}: expected some of {SPLITS}')
     root = Path(root); (root/'images').mkdir(parents=True, exist_ok=True)
     rng, (a, b), w = np.random.default_rng(10_000 + seed), cfg.domains.values(), cfg.world
     da, db = dict(domain='a'), dict(domain='b' if cfg.preset == 'paper' else 'a')
     n_b = cfg.n_test//2 if cfg.preset == 'paper' else 0
-    parts = dict(labelled=triplets(rng, cfg.n_labelled, 'l', root, a, da), val=triplets(rng, cfg.n_val, 'val', root, a, da),
-                 extra=triplets(rng, cfg.n_extra, 'x', root, b, db),
-                 unlabelled=video_pairs(rng, cfg.n_videos, cfg.video_len, root, b, classed=True, meta=db),
-                 test=triplets(rng, cfg.n_test - n_b, 't', root, a, da) + triplets(rng, n_b, 'u', root, b, db))
+    make = dict(labelled=lambda: triplets(rng, cfg.n_labelled, 'l', root, a, da), val=lambda: triplets(rng, cfg.n_val, 'val', root, a, da),
+                extra=lambda: triplets(rng, cfg.n_extra, 'x', root, b, db),
+                unlabelled=lambda: video_pairs(rng, cfg.n_videos, cfg.video_len, root, b, classed=True, meta=db),
+                test=lambda: triplets(rng, cfg.n_test - n_b, 't', root, a, da) + triplets(rng, n_b, 'u', root, b, db))
+    parts = {k: f() for k, f in make.items() if k in splits}      # drawn in this order: all splits draw as they always did
     (root/'world.json').write_text(json.dumps(dict(seed=seed, **w.__dict__)))
     for k, v in parts.items(): write_manifest(root/f'{k}.jsonl', v, overwrite=True)
     return {k: len(v) for k, v in parts.items()}
@@ -157,15 +168,15 @@ def epoch_steps(n:int, epochs:int, batch_size:int) -> int:
 
 def _every(cfg): return max(1, epoch_steps(cfg.n_labelled, cfg.epochs, cfg.batch_size) // cfg.evals)
 
-def _fit(vlm, rows, root, cfg, task, seed, epochs, out, check, norm='mean1'):
-    "Train for `epochs` over `rows` with validation `check`s; returns the result and the tokens trained"
+def _fit(vlm, rows, root, cfg, task, seed, epochs, out, check, norm='mean1', stop_at:int=0):
+    "Train for `epochs` over `rows` (or stop after `stop_at` steps of that schedule) with validation `check`s; returns the result and the tokens trained"
     from bootwm.train import make_examples
     ex = make_examples(vlm, rows, root, task, norm, cfg.floor)
     steps = epoch_steps(len(rows), epochs, cfg.batch_size)
     tc = TrainConfig(task=task, steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, norm=norm, floor=cfg.floor, seed=seed,
-                     log_every=max(1, steps//20))
+                     log_every=max(1, steps//20), stop_at=stop_at)
     res = train(vlm, rows, root, tc, output_dir=out, eval_fn=check, eval_every=_every(cfg), examples=ex, progress=False)
-    return res, steps * cfg.batch_size * float(np.mean([len(e['input_ids']) for e in ex]))
+    return res, (stop_at or steps) * cfg.batch_size * float(np.mean([len(e['input_ids']) for e in ex]))
 
 def _losses(res): return [h['loss'] for h in res.history if 'loss' in h]
 
@@ -223,10 +234,22 @@ def run_fdm(cfg:DemoConfig, seed:int, name:str, root, out) -> dict:
     if idm: fdm.save_pretrained(out/name, overwrite=True)
     return r
 
+# %% ../nbs/10_demo.ipynb #5b1e0c22
+def run_probe(cfg:DemoConfig, seed:int, root, out) -> dict:
+    "Claim (i) alone: the IDM (as `run_idm`'s phase 1) and the plain FDM (as `run_fdm`'s `PLAIN`), each up to the first check"
+    root, out, t0 = Path(root), Path(out), time.time()
+    lab, test, r = _split(root, 'labelled'), _split(root, 'test'), dict(tokens=0.0)
+    for task, name, norm in (('idm', 'idm', 'mean1'), ('fdm', PLAIN, FDM_RUNS[PLAIN][1])):
+        vlm, pref = tiny_vlm(cfg.world, cfg.hidden, cfg.layers, seed=seed), _FirstAndLast(test, root, task, seed)
+        res, tokens = _fit(vlm, lab, root, cfg, task, seed, cfg.epochs, out/f'train-{name}', lambda m: pref.first(m) or {}, norm,
+                           stop_at=_every(cfg))
+        r[task] = dict(step=res.evals[0]['step'], items=pref.items[0]); r['tokens'] += tokens
+    return dict(**r, train_seconds=time.time() - t0)
+
 # %% ../nbs/10_demo.ipynb #28399e1e
 NEEDS = {'data': None, 'idm': 'data', 'fdm-unweighted': 'data', 'fdm-raw': 'data', 'fdm-labelled': 'idm',
-         'fdm-idm': 'idm', 'fdm-oracle': 'idm'}
-ORDER = ('data', 'idm', 'fdm-idm', 'fdm-oracle', 'fdm-labelled', 'fdm-unweighted', 'fdm-raw')
+         'fdm-idm': 'idm', 'fdm-oracle': 'idm', 'probe': None}
+ORDER = ('data', 'idm', 'fdm-idm', 'fdm-oracle', 'fdm-labelled', 'fdm-unweighted', 'fdm-raw', 'probe')
 
 def _job(cfg_d:dict, seed:int, name:str, out) -> dict:
     cfg, out = DemoConfig(**cfg_d), Path(out)
@@ -235,6 +258,7 @@ def _job(cfg_d:dict, seed:int, name:str, out) -> dict:
     if res_path.exists(): return json.loads(res_path.read_text())
     run.mkdir(parents=True, exist_ok=True)
     if name == 'data': r = write_demo_data(root, cfg, seed)
+    elif name == 'probe': write_demo_data(root, cfg, seed, ('labelled', 'test')); r = run_probe(cfg, seed, root, run)
     else: r = run_idm(cfg, seed, root, run) if name == 'idm' else run_fdm(cfg, seed, name, root, run)
     tmp = res_path.with_suffix('.tmp'); tmp.write_text(json.dumps(r)); tmp.replace(res_path)
     return json.loads(res_path.read_text())   # the same (JSON) form whether fresh or resumed
@@ -248,8 +272,8 @@ def run_all(cfg:DemoConfig, out, progress:bool=True) -> dict:
     "Every job of every seed, each started when what it needs is done; returns {(seed, job): result}"
     ready = lambda done: [n for n in NEEDS if NEEDS[n] == done]
     first = lambda keys: sorted(keys, key=lambda k: (ORDER.index(k[1]), k[0]))
-    todo = [(s, 'data') for s in cfg.seed_list]
-    bar, res = tqdm(total=len(NEEDS)*cfg.seeds, desc='demo jobs', disable=not progress), {}
+    todo = [(s, 'data') for s in cfg.seed_list] + [(s, 'probe') for s in cfg.probe_seeds]
+    bar, res = tqdm(total=(len(NEEDS) - 1)*cfg.seeds + len(cfg.probe_seeds), desc='demo jobs', disable=not progress), {}
     def done(key, r):
         res[key] = r; bar.update(); bar.set_postfix_str(f'{key[1]} s{key[0]}')
         return [(key[0], n) for n in ready(key[1])]
@@ -329,7 +353,7 @@ def summarise(res:dict, cfg:DemoConfig, copy:list, domains:list) -> dict:
     A = _A()
     c = _claims(A, n)
     dom = np.array(domains)
-    c['i'] = _claim_i(res, S, n, dom == 'a')      # learning from the labelled data: judged on its domain (every item by default)
+    c['i'] = _claim_i(res, S, n, dom == 'a', cfg.probe_seeds)    # learning from the labelled data: judged on its domain (every item by default)
     c['ii'].update(kept_label_accuracy=stat([[res[s, 'idm']['kept']['accuracy']] for s in S], n),
                    annotated_label_accuracy=stat([[res[s, 'idm']['annotated']['accuracy']] for s in S], n),
                    idm_test_accuracy=stat(A('idm', 'test', 'items'), n),
@@ -339,19 +363,21 @@ def summarise(res:dict, cfg:DemoConfig, copy:list, domains:list) -> dict:
                  for how in ('idm', 'random', 'oracle')} for run in VERIFIED}
     out = dict(claims={k: c[k] for k in ('i', 'ii', 'iii', 'iv')}, arms=arms, best_of_k=bok, copy=dict(score=float(np.mean(copy))))
     if len(set(domains)) > 1:
-        out['domains'] = {d: dict(_claims(A, n, dom == d), i=_claim_i(res, S, n, dom == d)) for d in sorted(set(domains))}
+        out['domains'] = {d: dict(_claims(A, n, dom == d), i=_claim_i(res, S, n, dom == d, cfg.probe_seeds)) for d in sorted(set(domains))}
         out['domain_arms'] = {d: {run: stat(A(run, 'test', 'sample', 'score')[:, np.array(domains) == d], n) for run in FDM_RUNS}
                               for d in sorted(set(domains))}
     return out
 
-def _claim_i(res, S, n, mask=slice(None)) -> dict:
-    "(i): the IDM's and the plain FDM's `preference` on the test items `mask` at the first check (judged) and at the end"
-    ps = [_dig(res[s, run], p) for run, p in (('idm', ('same_budget', 'preference')), (PLAIN, ('preference',))) for s in S]
-    steps = ps[0]['steps']
-    if any(p['steps'] != steps for p in ps): raise BootwmError(f'claim (i): the IDM and {PLAIN} were probed at different steps')
-    pi, pf = (np.array([p['items'] for p in x], float)[:, :, mask] for x in (ps[:len(S)], ps[len(S):]))
-    curve = [dict(step=st, idm=stat(pi[:, j], n), fdm=stat(pf[:, j], n), diff=interval(pi[:, j] - pf[:, j], n)) for j, st in enumerate(steps)]
-    return dict(**curve[0]['diff'], idm=curve[0]['idm'], fdm=curve[0]['fdm'], step=steps[0], total_steps=steps[-1], curve=curve)
+def _claim_i(res, S, n, mask=slice(None), P=()) -> dict:
+    "(i): the IDM's and the plain FDM's `preference` on the test items `mask` at the first check (judged; seeds `S` and extra seeds `P`) and at the end (`S`)"
+    ps = {t: [_dig(res[s, run], p) for s in S] for t, run, p in (('idm', 'idm', ('same_budget', 'preference')), ('fdm', PLAIN, ('preference',)))}
+    extra, steps = {t: [res[s, 'probe'][t] for s in P] for t in ps}, ps['idm'][0]['steps']
+    if any(p['steps'] != steps for x in ps.values() for p in x) or any(p['step'] != steps[0] for x in extra.values() for p in x):
+        raise BootwmError(f'claim (i): the IDM and {PLAIN} were probed at different steps')
+    at = lambda t, j: np.array([p['items'][j] for p in ps[t]] + ([p['items'] for p in extra[t]] if j == 0 else []), float)[:, mask]
+    curve = [dict(step=st, seeds=len(S) + (len(P) if j == 0 else 0), idm=stat(at('idm', j), n), fdm=stat(at('fdm', j), n),
+                  diff=interval(at('idm', j) - at('fdm', j), n)) for j, st in enumerate(steps)]
+    return dict(**curve[0]['diff'], idm=curve[0]['idm'], fdm=curve[0]['fdm'], step=steps[0], total_steps=steps[-1], seeds=curve[0]['seeds'], curve=curve)
 
 def _compute_matched(res, S, n):
     lab = np.array([res[s, 'fdm-labelled']['test']['sample']['score'] for s in S])
@@ -389,7 +415,8 @@ def plot_claims(s:dict, out) -> list[str]:
     ax.axvline(c['i']['step'], color='k', lw=.8, ls=':'); ax.axhline(.5, color='grey', lw=.8)
     ax.set(xlabel='training steps (same data, schedule and loss)', ylabel='share of test items', ylim=(.4, 1),
            title='(i) true action more likely than another item\'s')
-    ax.legend(title='band: 95% interval; dotted: judged; grey: chance', fontsize=8, title_fontsize=7); save(fig, 'claim_i.png')
+    ax.legend(title=f"band: 95% interval; dotted: judged ({c['i'].get('seeds', len(c['i']['per_seed']))} seeds; the end: "
+                    f"{cv[-1].get('seeds', len(cv[-1]['diff']['per_seed']))}); grey: chance", fontsize=8, title_fontsize=7); save(fig, 'claim_i.png')
     fig, (ax,) = _fig(); a = s['arms']; runs = ('fdm-labelled', 'fdm-idm', 'fdm-oracle')
     for i, r in enumerate(runs): ax.bar(i, a[r]['score']['mean'], yerr=_err(a[r]['score']), capsize=4, color=f'C{i}')
     ax.set_xticks(range(3), ['labelled', '+ IDM-labelled', '+ oracle-labelled'])
@@ -448,7 +475,7 @@ def _summary_rows(s, cfg) -> list[str]:
     ii = (f"control (oracle labels) {_ci(c2['control'])}: {c2['control']['verdict']}; IDM labels {_ci(c2)}; "
           f"share of the oracle gain recovered {c2['recovered']['share']:.2f} [{c2['recovered']['lo']:.2f}, {c2['recovered']['hi']:.2f}]")
     return md_table(['claim', 'verdict', 'difference [95% interval]', 'per seed'], [
-        ['(i) the IDM learns faster than the FDM', _v(c1), f"true action preferred after {c1['step']} of {c1['total_steps']} steps, IDM - FDM: {_ci(c1, '{:+.3f}')} (IDM {_m(c1['idm'], '{:.3f}')}, FDM {_m(c1['fdm'], '{:.3f}')})", _seeds(c1, '{:+.3f}')],
+        ['(i) the IDM learns faster than the FDM', _v(c1), f"true action preferred after {c1['step']} of {c1['total_steps']} steps ({c1['seeds']} seeds), IDM - FDM: {_ci(c1, '{:+.3f}')} (IDM {_m(c1['idm'], '{:.3f}')}, FDM {_m(c1['fdm'], '{:.3f}')})", _seeds(c1, '{:+.3f}')],
         ['(ii) IDM-labelled pairs improve the FDM', _v(c2), f'score: {ii}', _seeds(c2)],
         ['(iii) weighting beats plain likelihood on editing success', _v(c3), f"ES {_ci(c3, '{:+.3f}')}; score {_ci(c3['score'])}; ME {_ci(c3['me'], '{:+.3f}')}", _seeds(c3, '{:+.3f}')],
         ['(iv) IDM verification beats a random pick', _v(c4), f"score at K={c4['k']}, IDM - random pick: {_ci(c4)}", _seeds(c4)]])
@@ -476,10 +503,12 @@ def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) 
           '(`fdm-unweighted`) as forward prediction p(tgt | src, a). Both see the same labelled triplets with the same schedule and '
           f"loss (plain likelihood) and are asked about the same negatives. The claim is about speed, so it is judged after {c1['step']} "
           f"of {c1['total_steps']} steps (the first validation check, fixed by the schedule); where the two end is shown, not judged. "
+          f"Judged on {c1['seeds']} seeds: the run's {cfg.seeds} and {c1['seeds'] - cfg.seeds} more whose IDM and FDM train only up to that "
+          "check (`run_probe`: the same schedule, stopped there, is the full run at that step); the end of training on the run's seeds. "
           + ('It is about learning from the labelled data, so it is judged on the test items from their domain (`a`); the other '
              'domain\'s are in the per-domain table.' if 'domains' in s else ''), '',
-          '![](claim_i.png)', '', *md_table(['after step', 'IDM', 'FDM', 'IDM - FDM', 'verdict'],
-                                            [[e['step'], _m(e['idm'], '{:.3f}'), _m(e['fdm'], '{:.3f}'), _ci(e['diff'], '{:+.3f}'),
+          '![](claim_i.png)', '', *md_table(['after step', 'seeds', 'IDM', 'FDM', 'IDM - FDM', 'verdict'],
+                                            [[e['step'], e.get('seeds', cfg.seeds), _m(e['idm'], '{:.3f}'), _m(e['fdm'], '{:.3f}'), _ci(e['diff'], '{:+.3f}'),
                                               e['diff']['verdict'] if j == 0 else 'shown, not judged'] for j, e in enumerate(c1['curve'])])]
     cm = c2['compute_matched']
     arms = [[f'`{run}`', data, norm, *(_m(a[run][m], '{:.3f}' if m != 'score' else '{:.2f}') for m in ORACLE_METRICS)] for run, (data, norm) in FDM_RUNS.items()]

@@ -20,7 +20,7 @@ from .cache import encode_paths, as_cache
 
 # %% auto #0
 __all__ = ['TASKS', 'PAPER', 'TrainConfig', 'paper_steps', 'compact', 'make_examples', 'DynamicsTrainer', 'EvalCallback',
-           'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
+           'StopAt', 'precision_flags', 'training_args', 'check_memory', 'TrainResult', 'train', 'KeepBest']
 
 # %% ../nbs/05_train.ipynb #2df37186
 TASKS = ('idm', 'fdm')
@@ -44,6 +44,7 @@ class TrainConfig:
     precision: str = 'fp32'      # 'auto': bf16 where the GPU has it, fp16 on other GPUs (T4), fp32 on CPU
     log_every: int = 25
     save_every: int = 0          # 0: no checkpoints; >0: a resumable checkpoint every this many steps
+    stop_at: int = 0             # 0: train all `steps`; >0: stop after this many, the schedule still spanning `steps`
     seed: int = 0
     def __post_init__(self):
         if self.task not in TASKS: raise BootwmError(f'TrainConfig.task={self.task!r}: expected one of {TASKS}')
@@ -51,6 +52,7 @@ class TrainConfig:
         for k in ('steps', 'batch_size', 'grad_accum'):
             if getattr(self, k) < 1: raise BootwmError(f'TrainConfig.{k}={getattr(self, k)}: must be at least 1')
         if self.lr <= 0: raise BootwmError(f'TrainConfig.lr={self.lr}: must be positive')
+        if not 0 <= self.stop_at <= self.steps: raise BootwmError(f'TrainConfig.stop_at={self.stop_at}: expected 0 (off) to steps={self.steps}')
         WeightConfig(self.norm, self.floor)
 
 # %% ../nbs/05_train.ipynb #d56c61a2
@@ -123,6 +125,12 @@ class EvalCallback(TrainerCallback):
         if state.global_step % self.every == 0: self._eval(state)
     def on_train_end(self, args, state, control, **kw): self._eval(state)
 
+class StopAt(TrainerCallback):
+    "Stop after step `n`: the run is, up to there, the same as one that goes on (same schedule, same batches)"
+    def __init__(self, n:int): self.n = n
+    def on_step_end(self, args, state, control, **kw):
+        if state.global_step >= self.n: control.should_training_stop = True
+
 # %% ../nbs/05_train.ipynb #3ac2417d
 def precision_flags(precision:str='auto') -> dict:
     "`bf16`/`fp16` flags for `TrainingArguments` of a precision (`bootwm.families.precision_name`: 'auto' as the GPU allows)"
@@ -174,13 +182,14 @@ def train(vlm,                              # the `UnifiedVLM` to train (LoRA is
     Path(output_dir).mkdir(parents=True, exist_ok=True)
     (Path(output_dir)/'train_config.json').write_text(json.dumps(asdict(cfg), indent=2))
     cbs = [EvalCallback(vlm, eval_fn, eval_every)] if eval_fn else []
+    if cfg.stop_at: cbs.append(StopAt(cfg.stop_at))
     trainer = DynamicsTrainer(vlm, args=training_args(cfg, output_dir, progress), train_dataset=examples,
                               data_collator=lambda b: collate(b, vlm.sp['pad']), callbacks=cbs)
     if not progress: trainer.remove_callback(PrinterCallback)      # quiet: no log lines on stdout either
     resume = cfg.save_every > 0 and any(Path(output_dir).glob('checkpoint-*'))
     trainer.train(resume_from_checkpoint=resume or None)
     vlm.model.eval()
-    return TrainResult(trainer.state.log_history, cbs[0].evals if cbs else [], cfg)
+    return TrainResult(trainer.state.log_history, cbs[0].evals if eval_fn else [], cfg)
 
 # %% ../nbs/05_train.ipynb #ec35f96f
 class KeepBest:

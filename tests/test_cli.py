@@ -16,9 +16,10 @@ def test_demo_quick(tmp_path):
     assert set(c) == {'i', 'ii', 'iii', 'iv'}
     for k in c:
         assert c[k]['verdict'] in VERDICTS and c[k]['lo'] - 1e-9 <= c[k]['diff'] <= c[k]['hi'] + 1e-9, (k, c[k])
-        assert len(c[k]['per_seed']) == 3                               # three seeds
+        assert len(c[k]['per_seed']) == (3 * 3 if k == 'i' else 3)      # three seeds; (i) also on two extra seeds per seed
         assert f'claim ({k}): {c[k]["verdict"]}' in r.stdout
-    assert {'curve', 'step', 'idm', 'fdm'} <= set(c['i'])
+    assert {'curve', 'step', 'idm', 'fdm'} <= set(c['i']) and c['i']['seeds'] == 9 and c['i']['curve'][-1]['seeds'] == 3
+    assert res['runs']['s100002/probe']['idm']['step'] == c['i']['step']  # the extra seeds stop at (i)'s check
     assert {'control', 'recovered', 'kept_label_accuracy', 'compute_matched'} <= set(c['ii'])
     assert res['copy']['score'] == 0                                     # Copy scores 0
     assert set(res['arms']) == {'fdm-labelled', 'fdm-unweighted', 'fdm-raw', 'fdm-idm', 'fdm-oracle'}
