@@ -19,7 +19,15 @@ def test_demo_quick(tmp_path):
         assert len(c[k]['per_seed']) == (3 * 3 if k == 'i' else 3)      # three seeds; (i) also on two extra seeds per seed
         assert f'claim ({k}): {c[k]["verdict"]}' in r.stdout
     assert {'curve', 'step', 'idm', 'fdm'} <= set(c['i']) and c['i']['seeds'] == 9 and c['i']['curve'][-1]['seeds'] == 3
-    assert res['runs']['s100002/probe']['idm']['step'] == c['i']['step']  # the extra seeds stop at (i)'s check
+    assert res['runs']['s100002/probe']['idm']['step'] == c['i']['step']  # the extra seeds stop at (i)'s check ...
+    import torch
+    from bootwm.demo import DemoConfig, run_probe, PLAIN
+    threads = torch.get_num_threads(); torch.set_num_threads(1)          # as in the demo's workers: the same sums
+    try: pr = run_probe(DemoConfig(**res['config']), 0, out/'data'/'s0', tmp_path/'probe')   # ... and are what a full run has there
+    finally: torch.set_num_threads(threads)
+    assert c['i']['step'] < c['i']['total_steps']
+    assert pr['idm']['items'] == res['runs']['s0/idm']['same_budget']['preference']['items'][0]
+    assert pr['fdm']['items'] == res['runs'][f's0/{PLAIN}']['preference']['items'][0]
     assert {'control', 'recovered', 'kept_label_accuracy', 'compute_matched'} <= set(c['ii'])
     assert res['copy']['score'] == 0                                     # Copy scores 0
     assert set(res['arms']) == {'fdm-labelled', 'fdm-unweighted', 'fdm-raw', 'fdm-idm', 'fdm-oracle'}
