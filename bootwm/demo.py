@@ -503,8 +503,9 @@ def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) 
           '(`fdm-unweighted`) as forward prediction p(tgt | src, a). Both see the same labelled triplets with the same schedule and '
           f"loss (plain likelihood) and are asked about the same negatives. The claim is about speed, so it is judged after {c1['step']} "
           f"of {c1['total_steps']} steps (the first validation check, fixed by the schedule); where the two end is shown, not judged. "
-          f"Judged on {c1['seeds']} seeds: the run's {cfg.seeds} and {c1['seeds'] - cfg.seeds} more whose IDM and FDM train only up to that "
-          "check (`run_probe`: the same schedule, stopped there, is the full run at that step); the end of training on the run's seeds. "
+          + (f"Judged on {c1['seeds']} seeds: the run's {cfg.seeds} and {c1['seeds'] - cfg.seeds} more whose IDM and FDM train only up to that "
+             "check (`run_probe`: the same schedule, stopped there, is the full run at that step); the end of training on the run's seeds. "
+             if c1['seeds'] > cfg.seeds else '')
           + ('It is about learning from the labelled data, so it is judged on the test items from their domain (`a`); the other '
              'domain\'s are in the per-domain table.' if 'domains' in s else ''), '',
           '![](claim_i.png)', '', *md_table(['after step', 'seeds', 'IDM', 'FDM', 'IDM - FDM', 'verdict'],
