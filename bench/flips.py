@@ -33,11 +33,8 @@ def _first_last(v):
 
 def judge(res, S, n):
     "The four judged differences of the seeds `S` (the demo's own code)"
-    from bootwm.demo import _claims, _claim_i, _dig
-    class A:
-        def __call__(self, run, *p): return np.array([_dig(res[s, run], p) for s in S], float)
-        def keys(self, run, *p): return list(_dig(res[S[0], run], p))
-    c = _claims(A(), n); c['i'] = _claim_i(res, S, n)
+    from bootwm.demo import _claims, _claim_i, _Seeds
+    c = _claims(_Seeds(res, S), n); c['i'] = _claim_i(res, S, n)
     return {'(i)': c['i'], '(ii) control': c['ii']['control'], '(ii)': c['ii'], '(iii)': c['iii'], '(iv)': c['iv']}
 
 def chances(m, sd, S):

@@ -324,6 +324,12 @@ def _dig(d, ks):
     for k in ks: d = d[k] if k in d else d[str(k)]
     return d
 
+class _Seeds:
+    "`A(run, *path)`: a per-item result `[seeds, items]` of every seed `S`; `A.keys(run, *path)`: the keys found there"
+    def __init__(self, res, S): self.res, self.S = res, S
+    def __call__(self, run, *p): return np.array([_dig(self.res[s, run], p) for s in self.S], float)
+    def keys(self, run, *p): return list(_dig(self.res[self.S[0], run], p))
+
 def _claims(A, n, mask=slice(None)) -> dict:
     "The judged differences on the items `mask` (all, or one domain); `A(run, *path)` gives `[seeds, items]`"
     a = lambda *p: A(*p)[:, mask]
@@ -347,10 +353,7 @@ def _claims(A, n, mask=slice(None)) -> dict:
 def summarise(res:dict, cfg:DemoConfig, copy:list, domains:list) -> dict:
     "Every claim's difference, interval, per-seed values and verdict; arm means; per-domain claims (preset 'paper')"
     S, n = cfg.seed_list, cfg.boot
-    class _A:
-        def __call__(self, run, *p): return np.array([_dig(res[s, run], p) for s in S], float)
-        def keys(self, run, *p): return list(_dig(res[S[0], run], p))
-    A = _A()
+    A = _Seeds(res, S)
     c = _claims(A, n)
     dom = np.array(domains)
     c['i'] = _claim_i(res, S, n, dom == 'a', cfg.probe_seeds)    # learning from the labelled data: judged on its domain (every item by default)
