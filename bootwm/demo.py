@@ -20,7 +20,7 @@ from .train import TrainConfig, train, KeepBest
 from .cache import row_codes
 from .actions import decode_actions, score_actions, score_targets, draw_other
 from .bootstrap import annotate, stratified_topk
-from .evaluate import oracle_scores, same_action, idm_metrics, copy_baseline, METRICS, ORACLE_METRICS, md_table
+from .evaluate import oracle_scores, same_action, idm_metrics, copy_baseline, evaluate_fdm, k_sizes, METRICS, ORACLE_METRICS, md_table
 
 # %% auto #0
 __all__ = ['PRESETS', 'I_STRIDE', 'QUICK', 'SPLITS', 'FDM_RUNS', 'VERIFIED', 'PLAIN', 'NEEDS', 'ORDER', 'DemoConfig',
@@ -136,25 +136,13 @@ class _FirstAndLast:
         self.items.append(preference(vlm, *self.args))
         return dict(steps=[evals[0]['step'], evals[-1]['step']], items=self.items)
 
-def _ks(k): return sorted({2**i for i in range(k.bit_length()) if 2**i <= k} | {k})
-
-@torch.no_grad()
-def fdm_items(fdm, rows:list[Transition], root, k:int=1, idm=None, seed:int=0, batch_size:int=100) -> dict:
-    "Per-item oracle metrics of one sample; with an `idm`, per-item scores of best-of-K under IDM, random and oracle picks"
-    from bootwm.search import sample_images
+def fdm_items(fdm, rows:list[Transition], root, k:int=1, idm=None, seed:int=0) -> dict:
+    "`evaluate_fdm` per item, drawing from `seed`; best-of-K keeps the score alone"
     from bootwm.toyworld import load_world_config
-    wc, srcs, acts, n = load_world_config(root), row_codes(fdm.image_tokenizer, rows, root, ('src',))[0], [r.action for r in rows], len(rows)
-    g = torch.Generator().manual_seed(seed)
-    cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, 1.0, generator=g)
-                       for i in range(0, n, batch_size)])                                          # [N, k, n_tokens]
-    O = np.array([[[oracle_scores(s, a, c, wc)[m] for m in ORACLE_METRICS] for c in cs] for s, a, cs in zip(srcs, acts, cands)])
-    out = dict(sample={m: O[:, 0, j].round(4).tolist() for j, m in enumerate(ORACLE_METRICS)})
-    if idm is None: return out
-    v = score_actions(idm, srcs.repeat_interleave(k, 0), cands.reshape(n*k, -1), [a for a in acts for _ in range(k)]).reshape(n, k)
-    picks = dict(idm=lambda kk: v[:, :kk].argmax(-1).numpy(), random=lambda kk: torch.randint(kk, (n,), generator=g).numpy(),
-                 oracle=lambda kk: O[:, :kk, 2].argmax(-1))
-    out['best_of_k'] = {how: {kk: O[np.arange(n), f(kk), 2].round(4).tolist() for kk in _ks(k)} for how, f in picks.items()}
-    return out
+    r = evaluate_fdm(fdm, rows, root, load_world_config(root), k, idm, batch_size=100, generator=torch.Generator().manual_seed(seed), per_item=True)
+    if idm is not None: r['best_of_k'] = {how: {kk: v['score'] for kk, v in d.items()} for how, d in r['best_of_k'].items()}
+    return r
+
 
 # %% ../nbs/10_demo.ipynb #6bf53c72
 FDM_RUNS = {'fdm-labelled': ('labelled', 'mean1'), 'fdm-unweighted': ('labelled', 'none'), 'fdm-raw': ('labelled', 'raw'),
@@ -346,7 +334,7 @@ def _claims(A, n, mask=slice(None)) -> dict:
               raw_score=interval(sc('fdm-raw') - sc('fdm-unweighted'), n))
     bok = lambda run, how, k: a(run, 'test', 'best_of_k', how, k)
     K = max(int(k) for k in A.keys('fdm-labelled', 'test', 'best_of_k', 'idm'))
-    c4 = {run: {k: interval(bok(run, 'idm', k) - bok(run, 'random', k), n) for k in _ks(K)} for run in VERIFIED}
+    c4 = {run: {k: interval(bok(run, 'idm', k) - bok(run, 'random', k), n) for k in k_sizes(K)} for run in VERIFIED}
     c4.update(interval(bok('fdm-labelled', 'idm', K) - bok('fdm-labelled', 'random', K), n), k=K)
     return dict(ii=c2, iii=c3, iv=c4)
 
@@ -362,7 +350,7 @@ def summarise(res:dict, cfg:DemoConfig, copy:list, domains:list) -> dict:
                    idm_test_accuracy=stat(A('idm', 'test', 'items'), n),
                    compute_matched=_compute_matched(res, S, n))
     arms = {run: {m: stat(A(run, 'test', 'sample', m), n) for m in ORACLE_METRICS} for run in FDM_RUNS}
-    bok = {run: {how: {k: stat(A(run, 'test', 'best_of_k', how, k), n) for k in _ks(c['iv']['k'])}
+    bok = {run: {how: {k: stat(A(run, 'test', 'best_of_k', how, k), n) for k in k_sizes(c['iv']['k'])}
                  for how in ('idm', 'random', 'oracle')} for run in VERIFIED}
     out = dict(claims={k: c[k] for k in ('i', 'ii', 'iii', 'iv')}, arms=arms, best_of_k=bok, copy=dict(score=float(np.mean(copy))))
     if len(set(domains)) > 1:

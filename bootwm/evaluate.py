@@ -13,7 +13,7 @@ from .toyworld import WorldConfig, oracle_next, parse, ActionParseError
 
 # %% auto #0
 __all__ = ['ORACLE_METRICS', 'METRICS', 'oracle_scores', 'fdm_metrics', 'copy_baseline', 'same_action', 'text_metrics',
-           'idm_metrics', 'evaluate_idm', 'md_table', 'evaluate_fdm']
+           'idm_metrics', 'evaluate_idm', 'md_table', 'k_sizes', 'evaluate_fdm']
 
 # %% ../nbs/08_evaluate.ipynb #92f575c1
 def oracle_scores(src_codes, action:str, pred_codes, cfg:WorldConfig=WorldConfig()) -> dict:
@@ -76,22 +76,28 @@ def md_table(head:list, rows:list) -> list[str]:
     "The lines of a markdown table: the header `head`, the rule, then one line per row"
     return ['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|'*len(head), *('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)]
 
+def k_sizes(k:int) -> list[int]:
+    "The K at which best-of-K is read for `k` candidates: the powers of two below `k`, and `k`"
+    return sorted({2**i for i in range(k.bit_length()) if 2**i <= k} | {k})
+
+@torch.no_grad()
 def evaluate_fdm(fdm, rows:list[Transition], root, cfg:WorldConfig=WorldConfig(), k:int=1, idm=None,
-                 temperature:float=1.0, batch_size:int=64, generator=None, cache=None) -> dict:
-    "Oracle metrics of one sample per item and, with an `idm`, best-of-K under IDM, random and oracle picks"
+                 temperature:float=1.0, batch_size:int=64, generator=None, cache=None, per_item:bool=False) -> dict:
+    "Oracle metrics of one sample per item and, with an `idm`, best-of-K under IDM, random and oracle picks (means, or per item)"
     from bootwm.cache import row_codes
     from bootwm.search import sample_images
     from bootwm.actions import score_actions
     (srcs,), acts, n = row_codes(fdm.image_tokenizer, rows, root, ('src',), cache), [r.action for r in rows], len(rows)
     cands = torch.cat([sample_images(fdm, srcs[i:i+batch_size], acts[i:i+batch_size], k, temperature, generator=generator)
                        for i in range(0, n, batch_size)])                                # [N, k, n_tokens]
-    orc = [[oracle_scores(s, a, c, cfg) for c in cs] for s, a, cs in zip(srcs, acts, cands)]
-    O = {m: torch.tensor([[o[m] for o in os] for os in orc]) for m in ORACLE_METRICS}           # each [N, k]
-    out = dict(sample={m: float(O[m][:, 0].mean()) for m in ORACLE_METRICS})
+    O = np.array([[[oracle_scores(s, a, c, cfg)[m] for m in ORACLE_METRICS] for c in cs] for s, a, cs in zip(srcs, acts, cands)])
+    put = (lambda x: x.round(4).tolist()) if per_item else (lambda x: float(x.mean()))    # x: one metric over the items
+    out = dict(sample={m: put(O[:, 0, j]) for j, m in enumerate(ORACLE_METRICS)})
     if idm is None: return out
     v = score_actions(idm, srcs.repeat_interleave(k, 0), cands.reshape(n*k, -1), [a for a in acts for _ in range(k)]).reshape(n, k)
-    picks = dict(idm=lambda kk: v[:, :kk].argmax(-1), random=lambda kk: torch.zeros(n, dtype=torch.long),
-                 oracle=lambda kk: O['score'][:, :kk].argmax(-1))
-    ks, idx = [2**i for i in range(k.bit_length())], torch.arange(n)
-    out['best_of_k'] = {how: {kk: {m: float(O[m][idx, f(kk)].mean()) for m in ORACLE_METRICS} for kk in ks} for how, f in picks.items()}
+    picks = dict(idm=lambda kk: v[:, :kk].argmax(-1).numpy(), random=lambda kk: torch.randint(kk, (n,), generator=generator).numpy(),
+                 oracle=lambda kk: O[:, :kk, ORACLE_METRICS.index('score')].argmax(-1))
+    out['best_of_k'] = {how: {kk: dict(zip(ORACLE_METRICS, map(put, O[np.arange(n), f(kk)].T))) for kk in k_sizes(k)}
+                        for how, f in picks.items()}
     return out
+
