@@ -17,7 +17,7 @@ def pool(dirs):
     "Merged `{(seed, job): result}` and the seeds, from the `results.json` of several demo runs"
     res, cfgs = {}, []
     for d in dirs:
-        r = json.load(open(f'{d}/results.json')); cfgs.append({k: v for k, v in r['config'].items() if k not in ('seeds', 'first_seed', 'seeds_i')})
+        r = json.load(open(f'{d}/results.json')); cfgs.append({k: v for k, v in r['config'].items() if k not in ('seeds', 'first_seed', 'seeds_i', 'raw_seeds')})
         for k, v in r['runs'].items(): s, job = k.split('/'); res[int(s[1:]), job] = _first_last(v)
     if any(c != cfgs[0] for c in cfgs): raise SystemExit('flips: the runs differ in settings other than their seeds')
     if cfgs[0]['preset'] != 'default': raise SystemExit('flips: default preset only')

@@ -58,6 +58,7 @@ class DemoConfig:
     layers: int = 2             # ... and depth
     floor: float = 0.3          # Eq. 2 weight floor (norm 'mean1'), chosen on a validation split in bench/weights.py
     k: int = 8                  # largest K for best-of-K
+    raw_seeds: int = 2          # Eq. 2 as written (`fdm-raw`: shown beside (iii), not judged) on the first raw_seeds seeds only
     boot: int = 2000            # bootstrap resamples of every interval
     workers: int = 2            # parallel training processes (one thread each)
     def __post_init__(self):
@@ -72,6 +73,8 @@ class DemoConfig:
             raise BootwmError(f'DemoConfig.n_keep={self.n_keep}: more than the {self.n_videos*self.video_len} unlabelled pairs')
     @property
     def seed_list(self): return list(range(self.first_seed, self.first_seed + self.seeds))
+    @property
+    def raw_seed_list(self): return self.seed_list[:self.raw_seeds]
     @property
     def probe_seeds(self):
         "Claim (i)'s extra seeds: disjoint seed sets have disjoint extra seeds"
@@ -261,10 +264,10 @@ def run_all(cfg:DemoConfig, out, progress:bool=True) -> dict:
     ready = lambda done: [n for n in NEEDS if NEEDS[n] == done]
     first = lambda keys: sorted(keys, key=lambda k: (ORDER.index(k[1]), k[0]))
     todo = [(s, 'data') for s in cfg.seed_list] + [(s, 'probe') for s in cfg.probe_seeds]
-    bar, res = tqdm(total=(len(NEEDS) - 1)*cfg.seeds + len(cfg.probe_seeds), desc='demo jobs', disable=not progress), {}
+    bar, res = tqdm(total=(len(NEEDS) - 2)*cfg.seeds + len(cfg.raw_seed_list) + len(cfg.probe_seeds), desc='demo jobs', disable=not progress), {}
     def done(key, r):
         res[key] = r; bar.update(); bar.set_postfix_str(f'{key[1]} s{key[0]}')
-        return [(key[0], n) for n in ready(key[1])]
+        return [(key[0], n) for n in ready(key[1]) if n != 'fdm-raw' or key[0] in cfg.raw_seed_list]
     if cfg.workers == 1:
         while todo: key, *todo = first(todo); todo += done(key, _job(asdict(cfg), *key, out))
     else:
@@ -317,11 +320,13 @@ class _Seeds:
     def __init__(self, res, S): self.res, self.S = res, S
     def __call__(self, run, *p): return np.array([_dig(self.res[s, run], p) for s in self.S], float)
     def keys(self, run, *p): return list(_dig(self.res[self.S[0], run], p))
+    def having(self, run): return _Seeds(self.res, [s for s in self.S if (s, run) in self.res])   # `fdm-raw`: some seeds only
 
 def _claims(A, n, mask=slice(None)) -> dict:
     "The judged differences on the items `mask` (all, or one domain); `A(run, *path)` gives `[seeds, items]`"
     a = lambda *p: A(*p)[:, mask]
     sc = lambda run, m='score': a(run, 'test', 'sample', m)
+    R = A.having('fdm-raw'); raw = lambda run, m='score': R(run, 'test', 'sample', m)[:, mask]     # on its seeds only
     ctrl, main = sc('fdm-oracle') - sc('fdm-labelled'), sc('fdm-idm') - sc('fdm-labelled')
     c2 = dict(control=interval(ctrl, n), **interval(main, n), recovered=recovered(main, ctrl, n),
               me=interval(sc('fdm-idm', 'me') - sc('fdm-labelled', 'me'), n),
@@ -330,8 +335,8 @@ def _claims(A, n, mask=slice(None)) -> dict:
     c3 = dict(**interval(sc('fdm-labelled', 'es') - sc('fdm-unweighted', 'es'), n),
               score=interval(sc('fdm-labelled') - sc('fdm-unweighted'), n),
               me=interval(sc('fdm-labelled', 'me') - sc('fdm-unweighted', 'me'), n),
-              raw_es=interval(sc('fdm-raw', 'es') - sc('fdm-unweighted', 'es'), n),
-              raw_score=interval(sc('fdm-raw') - sc('fdm-unweighted'), n))
+              raw_es=dict(interval(raw('fdm-raw', 'es') - raw('fdm-unweighted', 'es'), n), seeds=len(R.S)),
+              raw_score=dict(interval(raw('fdm-raw') - raw('fdm-unweighted'), n), seeds=len(R.S)))
     bok = lambda run, how, k: a(run, 'test', 'best_of_k', how, k)
     K = max(int(k) for k in A.keys('fdm-labelled', 'test', 'best_of_k', 'idm'))
     c4 = {run: {k: interval(bok(run, 'idm', k) - bok(run, 'random', k), n) for k in k_sizes(K)} for run in VERIFIED}
@@ -349,13 +354,14 @@ def summarise(res:dict, cfg:DemoConfig, copy:list, domains:list) -> dict:
                    annotated_label_accuracy=stat([[res[s, 'idm']['annotated']['accuracy']] for s in S], n),
                    idm_test_accuracy=stat(A('idm', 'test', 'items'), n),
                    compute_matched=_compute_matched(res, S, n))
-    arms = {run: {m: stat(A(run, 'test', 'sample', m), n) for m in ORACLE_METRICS} for run in FDM_RUNS}
+    arms = {run: {m: stat(A.having(run)(run, 'test', 'sample', m), n) for m in ORACLE_METRICS} for run in FDM_RUNS}
     bok = {run: {how: {k: stat(A(run, 'test', 'best_of_k', how, k), n) for k in k_sizes(c['iv']['k'])}
                  for how in ('idm', 'random', 'oracle')} for run in VERIFIED}
-    out = dict(claims={k: c[k] for k in ('i', 'ii', 'iii', 'iv')}, arms=arms, best_of_k=bok, copy=dict(score=float(np.mean(copy))))
+    out = dict(claims={k: c[k] for k in ('i', 'ii', 'iii', 'iv')}, arms=arms, arm_seeds={run: A.having(run).S for run in FDM_RUNS},
+               best_of_k=bok, copy=dict(score=float(np.mean(copy))))
     if len(set(domains)) > 1:
         out['domains'] = {d: dict(_claims(A, n, dom == d), i=_claim_i(res, S, n, dom == d, cfg.probe_seeds)) for d in sorted(set(domains))}
-        out['domain_arms'] = {d: {run: stat(A(run, 'test', 'sample', 'score')[:, np.array(domains) == d], n) for run in FDM_RUNS}
+        out['domain_arms'] = {d: {run: stat(A.having(run)(run, 'test', 'sample', 'score')[:, dom == d], n) for run in FDM_RUNS}
                               for d in sorted(set(domains))}
     return out
 
@@ -383,14 +389,19 @@ def _fig(w=5.2, h=3.3, n=1):
 
 def _err(d, key='mean'): return [[d[key] - d['lo']], [d['hi'] - d[key]]]
 
+def _on(d, s) -> str:
+    "' (k seeds)' where a difference is on fewer seeds than the run's"
+    k, S = d.get('seeds'), len(s['claims']['iii']['per_seed'])
+    return f' ({k} seeds)' if k and k < S else ''
+
 def plot_claims(s:dict, out) -> list[str]:
     "One PNG per claim and a forest plot of every judged difference under `out`; returns the file names"
     out, names, c = Path(out), [], s['claims']
     def save(fig, name): fig.tight_layout(); fig.savefig(out/name, dpi=110); names.append(name)
-    rows = [[(f"(i) IDM - FDM prefer the true action, step {c['i']['step']}", c['i']), ('(iii) ES weighted - plain', c['iii']), ('(iii) ES Eq. 2 as written - plain', c['iii']['raw_es'])],
+    rows = [[(f"(i) IDM - FDM prefer the true action, step {c['i']['step']}", c['i']), ('(iii) ES weighted - plain', c['iii']), (f"(iii) ES Eq. 2 as written - plain{_on(c['iii']['raw_es'], s)}", c['iii']['raw_es'])],
             [('(ii) control: oracle labels', c['ii']['control']), ('(ii) IDM labels', c['ii']),
              ('(ii) IDM labels, compute-matched', c['ii']['compute_matched']['main']), ('(iii) score weighted - plain', c['iii']['score']),
-             ('(iii) score Eq. 2 as written - plain', c['iii']['raw_score']),
+             (f"(iii) score Eq. 2 as written - plain{_on(c['iii']['raw_score'], s)}", c['iii']['raw_score']),
              (f"(iv) IDM - random pick, K={c['iv']['k']}", c['iv'])]]
     fig, axs = _fig(4.6, 3.2, 2)
     for ax, rs, unit in zip(axs, rows, ('difference in share of items', 'difference in score (0-10)')):
@@ -413,7 +424,7 @@ def plot_claims(s:dict, out) -> list[str]:
     ax.set_xticks(range(3), ['labelled', '+ IDM-labelled', '+ oracle-labelled'])
     ax.set(ylabel='score = 10 min(ES, ME)', title='(ii) FDM training data (Copy scores 0; bars: 95% interval)'); save(fig, 'claim_ii.png')
     fig, (ax,) = _fig(); x = np.arange(3)
-    for j, (r, lab) in enumerate((('fdm-unweighted', 'plain likelihood'), ('fdm-raw', 'Eq. 2 as written'), ('fdm-labelled', 'Eq. 2, kit normalisation'))):
+    for j, (r, lab) in enumerate((('fdm-unweighted', 'plain likelihood'), ('fdm-raw', f"Eq. 2 as written{_on(c['iii']['raw_es'], s)}"), ('fdm-labelled', 'Eq. 2, kit normalisation'))):
         ds = [a[r]['es'], a[r]['me'], {k: v/10 if k != 'per_seed' else v for k, v in a[r]['score'].items()}]
         ax.bar(x + .27*j, [d['mean'] for d in ds], .27, yerr=np.hstack([_err(d) for d in ds]), capsize=3, label=lab)
     ax.set_xticks(x + .27, ['editing\nsuccess (ES)', 'minimal\nediting (ME)', 'score / 10'])
@@ -471,6 +482,10 @@ def _summary_rows(s, cfg) -> list[str]:
         ['(iii) weighting beats plain likelihood on editing success', _v(c3), f"ES {_ci(c3, '{:+.3f}')}; score {_ci(c3['score'])}; ME {_ci(c3['me'], '{:+.3f}')}", _seeds(c3, '{:+.3f}')],
         ['(iv) IDM verification beats a random pick', _v(c4), f"score at K={c4['k']}, IDM - random pick: {_ci(c4)}", _seeds(c4)]])
 
+def _seeds_txt(d, cfg) -> str:
+    k = d.get('seeds', cfg.seeds)
+    return f'on all {k} seeds' if k == cfg.seeds else f"on the first {k} of the {cfg.seeds} seeds (`raw_seeds`: its gap is large)"
+
 def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) -> Path:
     "`report.md`: verdicts with intervals and per-seed values, every arm, views beside, plots and the gallery"
     c, a = s['claims'], s['arms']; c1, c2, c3, c4 = (c[k] for k in ('i', 'ii', 'iii', 'iv'))
@@ -503,15 +518,17 @@ def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) 
                                             [[e['step'], e.get('seeds', cfg.seeds), _m(e['idm'], '{:.3f}'), _m(e['fdm'], '{:.3f}'), _ci(e['diff'], '{:+.3f}'),
                                               e['diff']['verdict'] if j == 0 else 'shown, not judged'] for j, e in enumerate(c1['curve'])])]
     cm = c2['compute_matched']
-    arms = [[f'`{run}`', data, norm, *(_m(a[run][m], '{:.3f}' if m != 'score' else '{:.2f}') for m in ORACLE_METRICS)] for run, (data, norm) in FDM_RUNS.items()]
+    nS = lambda run: len(s.get('arm_seeds', {}).get(run, cfg.seed_list))
+    arms = [[f'`{run}`', data, norm, nS(run), *(_m(a[run][m], '{:.3f}' if m != 'score' else '{:.2f}') for m in ORACLE_METRICS)] for run, (data, norm) in FDM_RUNS.items()]
     L += ['', '## (ii) and (iii): what the FDM is trained on, and how', '', '![](claim_ii.png) ![](claim_iii.png)', '',
-          *md_table(['FDM arm', 'data', 'loss', *(METRICS[m] for m in ORACLE_METRICS)], arms + [['Copy baseline', '', '', '', '', f"{s['copy']['score']:.2f}", '']]), '',
+          *md_table(['FDM arm', 'data', 'loss', 'seeds', *(METRICS[m] for m in ORACLE_METRICS)], arms + [['Copy baseline', '', '', cfg.seeds, '', '', f"{s['copy']['score']:.2f}", '']]), '',
           f"The IDM behind (ii): test action accuracy {_m(c2['idm_test_accuracy'], '{:.3f}')}; its labels are right on "
           f"{_m(c2['annotated_label_accuracy'], '{:.3f}')} of all annotated pairs and {_m(c2['kept_label_accuracy'], '{:.3f}')} of the kept ones.", '',
           f"(ii) beside the score: ME {_ci(c2['me'], '{:+.3f}')}, exact {_ci(c2['exact'], '{:+.3f}')} (IDM-labelled minus labelled-only). "
           f"Compute-matched view (the larger arms' best validation checkpoint within the {cm['steps']} steps of `fdm-labelled`): "
           f"control {_ci(cm['control'])} ({cm['control']['verdict']}), IDM labels {_ci(cm['main'])} ({cm['main']['verdict']}).", '',
-          f"(iii) what the normalisation buys: Eq. 2 as written (`raw`: squared feature distance, no floor, no rescaling) minus plain "
+          f"(iii) what the normalisation buys: Eq. 2 as written (`raw`: squared feature distance, no floor, no rescaling; "
+          f"{_seeds_txt(c3['raw_es'], cfg)}, shown, not judged) minus plain "
           f"likelihood: ES {_ci(c3['raw_es'], '{:+.3f}')}, score {_ci(c3['raw_score'])}; the kit's `mean1` (floor {cfg.floor}) minus plain: "
           f"ES {_ci(c3, '{:+.3f}')}, score {_ci(c3['score'])}.", '']
     if 'domains' in s:

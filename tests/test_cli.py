@@ -31,6 +31,8 @@ def test_demo_quick(tmp_path):
     assert {'control', 'recovered', 'kept_label_accuracy', 'compute_matched'} <= set(c['ii'])
     assert res['copy']['score'] == 0                                     # Copy scores 0
     assert set(res['arms']) == {'fdm-labelled', 'fdm-unweighted', 'fdm-raw', 'fdm-idm', 'fdm-oracle'}
+    assert res['arm_seeds']['fdm-raw'] == [0, 1] and 's2/fdm-raw' not in res['runs'] and 's2/fdm-unweighted' in res['runs']  # raw_seeds=2
+    assert c['iii']['raw_es']['seeds'] == 2 and len(c['iii']['raw_es']['per_seed']) == 2 and len(c['iii']['per_seed']) == 3
     assert sorted(res['best_of_k']['fdm-labelled']['random'], key=int)[-1] in ('4', 4)
     assert res['env']['torch'] and res['config']['seeds'] == 3
     # every FDM arm trains the same number of epochs over its own data: the larger arms take more steps
