@@ -20,12 +20,11 @@ VARIANTS = dict(base={}, wd1=dict(weight_decay=1.0), h96=dict(hidden=96), lr1=di
 
 def arm(seed:int, variant:str, norm:str, base:str):
     import torch; torch.set_num_threads(1)                   # as the demo's workers
-    from bootwm.demo import DemoConfig, write_demo_data, fdm_items, epoch_steps, _split
+    from bootwm.demo import DemoConfig, fdm_items, epoch_steps, _split
     from bootwm.train import TrainConfig, train, KeepBest, make_examples
     from bootwm.vlm import tiny_vlm
     v = dict(VARIANTS[variant]); wd = v.pop('weight_decay', 0.0); cfg = DemoConfig(**v)
-    root = Path(base)/f's{seed}'
-    if not (root/'val.jsonl').exists(): write_demo_data(root, DemoConfig(), seed, splits=('labelled', 'val'))
+    root = Path(base)/f's{seed}'                             # written by main() before any arm starts
     lab, val = _split(root, 'labelled'), _split(root, 'val')
     fdm, t0 = tiny_vlm(cfg.world, cfg.hidden, cfg.layers, seed=seed), time.time()
     best = KeepBest(lambda m: {k: float(np.mean(x)) for k, x in fdm_items(m, val, root, seed=seed)['sample'].items()}, 'score')
@@ -40,7 +39,9 @@ def main():
     a = sys.argv[1:]; opt = lambda k, d: int(a[a.index(k)+1]) if k in a else d
     variant, first, n = a[0], opt('--first-seed', 200), opt('--seeds', 10)
     if variant not in VARIANTS: raise SystemExit(f'iii_spread: VARIANT={variant!r}: expected one of {list(VARIANTS)}')
+    from bootwm.demo import DemoConfig, write_demo_data
     seeds, base = range(first, first + n), tempfile.mkdtemp()
+    for s in seeds: write_demo_data(Path(base)/f's{s}', DemoConfig(), s, splits=('labelled', 'val'))   # once, before the two arms
     with ProcessPoolExecutor(2, mp_context=get_context('spawn')) as ex:
         futs = {(s, norm): ex.submit(arm, s, variant, norm, base) for s in seeds for norm in ('mean1', 'none')}
         r = {k: f.result() for k, f in futs.items()}

@@ -77,7 +77,7 @@ def md_table(head:list, rows:list) -> list[str]:
     return ['| ' + ' | '.join(map(str, head)) + ' |', '|' + '---|'*len(head), *('| ' + ' | '.join(map(str, r)) + ' |' for r in rows)]
 
 def k_sizes(k:int) -> list[int]:
-    "The K at which best-of-K is read for `k` candidates: the powers of two below `k`, and `k`"
+    "The K at which best-of-K is read for `k` candidates: the powers of two up to `k`, and `k`"
     return sorted({2**i for i in range(k.bit_length()) if 2**i <= k} | {k})
 
 @torch.no_grad()
