@@ -259,15 +259,17 @@ def _worker_init():
     from transformers.utils import logging
     torch.set_num_threads(1); logging.disable_progress_bar()
 
+def _wanted(cfg:DemoConfig, seed:int, job:str) -> bool: return job != 'fdm-raw' or seed in cfg.raw_seed_list
+
 def run_all(cfg:DemoConfig, out, progress:bool=True) -> dict:
     "Every job of every seed, each started when what it needs is done; returns {(seed, job): result}"
     ready = lambda done: [n for n in NEEDS if NEEDS[n] == done]
     first = lambda keys: sorted(keys, key=lambda k: (ORDER.index(k[1]), k[0]))
     todo = [(s, 'data') for s in cfg.seed_list] + [(s, 'probe') for s in cfg.probe_seeds]
-    bar, res = tqdm(total=(len(NEEDS) - 2)*cfg.seeds + len(cfg.raw_seed_list) + len(cfg.probe_seeds), desc='demo jobs', disable=not progress), {}
+    bar, res = tqdm(total=sum(_wanted(cfg, s, j) for s in cfg.seed_list for j in NEEDS if j != 'probe') + len(cfg.probe_seeds), desc='demo jobs', disable=not progress), {}
     def done(key, r):
         res[key] = r; bar.update(); bar.set_postfix_str(f'{key[1]} s{key[0]}')
-        return [(key[0], n) for n in ready(key[1]) if n != 'fdm-raw' or key[0] in cfg.raw_seed_list]
+        return [(key[0], n) for n in ready(key[1]) if _wanted(cfg, key[0], n)]
     if cfg.workers == 1:
         while todo: key, *todo = first(todo); todo += done(key, _job(asdict(cfg), *key, out))
     else:
