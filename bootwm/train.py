@@ -7,7 +7,8 @@ Docs: https://bootwm.github.io/bootwm/train.html.md"""
 
 # %% ../nbs/05_train.ipynb #0865f1fd
 from __future__ import annotations
-import json, math
+import json, math, tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
@@ -165,7 +166,7 @@ def train(vlm,                              # the `UnifiedVLM` to train (LoRA is
           rows:list[Transition],            # labelled transitions (src, action, tgt)
           root,                             # folder the rows' image paths are relative to
           cfg:TrainConfig=TrainConfig(),    # task, steps, batch, optimiser, Eq. 2 loss and LoRA settings
-          output_dir=None,                  # where `Trainer` writes (checkpoints, `train_config.json`); default a temporary folder
+          output_dir=None,                  # where `Trainer` writes (checkpoints, `train_config.json`); default a temporary folder, removed afterwards
           eval_fn=None,                     # `eval_fn(vlm) -> dict` of metrics, every `eval_every` steps and at the end (e.g. `KeepBest`)
           eval_every:int=100,               # steps between calls of `eval_fn`
           examples=None,                    # examples already built by `make_examples` (skips encoding the images)
@@ -178,16 +179,16 @@ def train(vlm,                              # the `UnifiedVLM` to train (LoRA is
         vlm.add_lora(cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, gradient_checkpointing=cfg.gradient_checkpointing)
     examples = examples or make_examples(vlm, rows, root, cfg.task, cfg.norm, cfg.floor, cache)
     check_memory(vlm, cfg, examples)
-    if output_dir is None: import tempfile; output_dir = tempfile.mkdtemp(prefix='bootwm-train-')
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    (Path(output_dir)/'train_config.json').write_text(json.dumps(asdict(cfg), indent=2))
-    cbs = [EvalCallback(vlm, eval_fn, eval_every)] if eval_fn else []
-    if cfg.stop_at: cbs.append(StopAt(cfg.stop_at))
-    trainer = DynamicsTrainer(vlm, args=training_args(cfg, output_dir, progress), train_dataset=examples,
-                              data_collator=lambda b: collate(b, vlm.sp['pad']), callbacks=cbs)
-    if not progress: trainer.remove_callback(PrinterCallback)      # quiet: no log lines on stdout either
-    resume = cfg.save_every > 0 and any(Path(output_dir).glob('checkpoint-*'))
-    trainer.train(resume_from_checkpoint=resume or None)
+    with (nullcontext(output_dir) if output_dir is not None else tempfile.TemporaryDirectory(prefix='bootwm-train-')) as output_dir:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(output_dir)/'train_config.json').write_text(json.dumps(asdict(cfg), indent=2))
+        cbs = [EvalCallback(vlm, eval_fn, eval_every)] if eval_fn else []
+        if cfg.stop_at: cbs.append(StopAt(cfg.stop_at))
+        trainer = DynamicsTrainer(vlm, args=training_args(cfg, output_dir, progress), train_dataset=examples,
+                                  data_collator=lambda b: collate(b, vlm.sp['pad']), callbacks=cbs)
+        if not progress: trainer.remove_callback(PrinterCallback)      # quiet: no log lines on stdout either
+        resume = cfg.save_every > 0 and any(Path(output_dir).glob('checkpoint-*'))
+        trainer.train(resume_from_checkpoint=resume or None)
     vlm.model.eval()
     return TrainResult(trainer.state.log_history, cbs[0].evals if eval_fn else [], cfg)
 
