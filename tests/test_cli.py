@@ -38,6 +38,7 @@ def test_demo_quick(tmp_path):
     # every FDM arm trains the same number of epochs over its own data: the larger arms take more steps
     assert res['runs']['s0/fdm-idm']['steps'] > res['runs']['s0/fdm-labelled']['steps']
     for k in ('i', 'ii', 'iii', 'iv'): assert f'({k})' in (out/'report.md').read_text()
+    assert '**A reduced run** (seeds 3 < 5' in (out/'report.md').read_text()   # quick: its verdicts are a smoke test
     assert (out/'gallery.png').stat().st_size > 1000
     # a finished demo is never overwritten without being asked
     r2 = subprocess.run([BOOTWM, 'demo', '--quick', '--quiet', '--out', str(out)], capture_output=True, text=True, env=ENV)
