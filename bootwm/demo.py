@@ -492,7 +492,7 @@ def _reduced(cfg:DemoConfig) -> list[str]:
     "A caveat for a run smaller than the powered default (`--quick` is one): its verdicts are a smoke test"
     small = [f'{f} {getattr(cfg, f)} < {getattr(DemoConfig, f)}' for f in ('seeds', 'n_test', 'n_labelled', 'epochs') if getattr(cfg, f) < getattr(DemoConfig, f)]
     if not small: return []
-    return [f"**A reduced run** ({', '.join(small)}): models this small, on this few seeds, show that the pipeline works end to end; "
+    return [f"**A reduced run** ({', '.join(small)}): models this small, on so few seeds, show that the pipeline works end to end; "
             "read its verdicts as a smoke test, not as evidence for or against the paper (the default is powered for that).", '']
 
 def write_report(s:dict, cfg:DemoConfig, plots:list, gal:tuple, out, meta:dict) -> Path:
