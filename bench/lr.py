@@ -6,7 +6,7 @@ here), once per learning rate, and prints each arm's score / ES / ME on those se
 and the accuracy of its kept labels. Those items are held out from every reported number (the demo reports seeds
 0-9), so choosing on them is choosing on a validation set. About 5 minutes per learning rate on 2 cores.
 
-Usage: .venv/bin/python bench/lr.py [LR ...] [--first-seed 200] [--seeds 3] [--out DIR]    (default LRs: 5e-4 1e-3 3e-3;
+Usage: .venv/bin/python bench/lr.py [LR ...] [--first-seed 200] [--seeds 3] [--out DIR]    (default LRs: 5e-4 1e-3 2e-3 3e-3;
        a run already finished under DIR/lr<LR> is read, not repeated)
 """
 import json, sys, tempfile
@@ -20,7 +20,7 @@ def main():
     first, n = int(opt('--first-seed', 200)), int(opt('--seeds', 3))
     out = Path(opt('--out', tempfile.mkdtemp()))
     skip = {i for k in ('--first-seed', '--seeds', '--out') if k in a for i in (a.index(k), a.index(k)+1)}
-    lrs = [float(x) for i, x in enumerate(a) if i not in skip] or [5e-4, 1e-3, 3e-3]
+    lrs = [float(x) for i, x in enumerate(a) if i not in skip] or [5e-4, 1e-3, 2e-3, 3e-3]
     from bootwm.demo import run_demo
     print(f'| lr | seconds | {" | ".join(f"`{m}` score / ES / ME" for m in ARMS)} | IDM test accuracy | kept-label accuracy |')
     print('|---' * (len(ARMS) + 4) + '|')
