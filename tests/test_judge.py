@@ -238,9 +238,17 @@ def test_without_openai_the_error_says_what_to_install(monkeypatch, imgs):
     j = Judge(JudgeConfig(base_url='http://127.0.0.1:9/v1', cache_dir=None))
     with pytest.raises(BootwmError, match=r"needs the openai package: pip install 'bootwm\[eval\]'"): j.judge(imgs[0], imgs[1], 'act', 'a')
 
-def test_endpoint_dies_mid_run(tmp_path, imgs):
+@pytest.mark.parametrize('slow_writes', [False, True])
+def test_endpoint_dies_mid_run(tmp_path, imgs, monkeypatch, slow_writes):
     "The endpoint answers four items, then goes away: those four are kept, the failures recorded, the run stops after a streak"
-    import threading
+    import threading, time, bootwm.judge_runs as jr
+    if slow_writes:                  # the worker runs ahead of the writer: failures computed before the stop are still written
+        write = jr.append_manifest
+        def held(path, rows, **kw):      # a failure's row waits until the worker has failed three times in a row
+            t = time.time()
+            while rows[0].get('failure') and j.streak < 3 and time.time() - t < 30: time.sleep(0.05)
+            return write(path, rows, **kw)
+        monkeypatch.setattr(jr, 'append_manifest', held)
     def answer_then_die(p, i):
         if len(srv.requests) == 4: threading.Thread(target=srv.stop).start()
         return answer(6, 6)
