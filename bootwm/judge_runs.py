@@ -100,11 +100,11 @@ def judge_items(judge:Judge, items:list[JudgeItem], out, overwrite:bool=False, p
     todo = [it for it in items if (v := done.get((it.system, it.id))) is None or v.key != _key(judge, it)]
     with ThreadPoolExecutor(judge.cfg.max_in_flight) as ex, tqdm(total=len(todo), desc=f'judge {out.name}', disable=not progress) as bar:
         futs = [ex.submit(judge.judge, it.src, it.pred, it.action, it.id, it.system, it.subset) for it in todo]
-        streak = 0                                    # counted in the order verdicts are written, so none computed before the stop is dropped
+        streak = 0        # the judge's streak, counted in the order verdicts are written: none computed before the stop is dropped
         try:
             for f in as_completed(futs):
                 append_manifest(out, [(v := f.result()).to_dict()]); bar.update()
-                streak = 0 if v.failure in ANSWERED else streak + 1
+                if not v.cached: streak = 0 if v.failure in ANSWERED else streak + 1     # a cache hit reached no endpoint
                 if streak >= judge.cfg.stop_after:
                     raise JudgeError(f'{judge.cfg.stop_after} items in a row failed to reach the judge (last: {v.error}); stopped. '
                                      f'The verdicts so far are in {out}; a rerun resumes')

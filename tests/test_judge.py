@@ -260,3 +260,15 @@ def test_endpoint_dies_mid_run(tmp_path, imgs, monkeypatch, slow_writes):
     assert [vs[f'i{n}'].score for n in range(4)] == [6]*4 and len(vs) == 7
     assert {vs[f'i{n}'].failure for n in range(4, 7)} <= {'connection', 'timeout'}
     assert len(srv.requests) == 4                                          # nothing reached it after it died
+
+def test_cache_hits_do_not_break_the_streak(tmp_path, imgs):
+    "Items the cache answers reach no endpoint: between failures they neither end nor extend the streak that stops a run"
+    srv = LocalJudgeServer(answer=lambda p, i: answer(6, 6), key=KEY).start()
+    j = make_judge(srv, tmp_path, max_retries=1, timeout=1, stop_after=3, max_in_flight=1)
+    old = [JudgeItem(f'c{n}', imgs[0], imgs[1], f'cached {n}') for n in range(4)]
+    judge_items(j, old, tmp_path/'a.jsonl', progress=False); srv.stop()                   # cached, then the endpoint goes away
+    new = [JudgeItem(f'n{n}', imgs[0], imgs[1], f'new {n}') for n in range(4)]
+    mixed = [it for pair in zip(new, old) for it in pair]                                # new, cached, new, cached, ...
+    with pytest.raises(JudgeError, match='3 items in a row failed'): judge_items(j, mixed, tmp_path/'b.jsonl', progress=False)
+    vs = [v.id for v in read_verdicts(tmp_path/'b.jsonl')]
+    assert vs == ['n0', 'c0', 'n1', 'c1', 'n2']                                            # stopped at the third failure
